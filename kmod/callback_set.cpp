@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "callback_set.hpp"
+
+struct callback_set::tracked_callback {
+	static constexpr unsigned long live = 0x7263755f6c697665UL; // "rcu_live"
+
+	ru_rcu_head head; // first: invoke() converts the head back to the object
+	callback_set *owner;
+	unsigned long canary;
+};
+
+void callback_set::invoke(ru_rcu_head *head)
+{
+	auto *cb = reinterpret_cast<tracked_callback *>(head);
+	callback_set *owner = cb->owner;
+
+	if (cb->canary != tracked_callback::live)
+		__atomic_fetch_add(&owner->corrupted_, 1, __ATOMIC_RELAXED);
+	cb->canary = 0;
+	delete cb;
+	__atomic_fetch_add(&owner->invoked_, 1, __ATOMIC_RELEASE);
+}
+
+long callback_set::enqueue_on_cpu(void *arg, unsigned int, unsigned int index, unsigned int count)
+{
+	auto *set = static_cast<callback_set *>(arg);
+	unsigned int share = set->total_ / count + (index < set->total_ % count ? 1 : 0);
+
+	for (unsigned int i = 0; i < share; i++) {
+		auto *cb = new tracked_callback{{nullptr, nullptr}, set, tracked_callback::live};
+		if (!cb)
+			return -RU_ENOMEM;
+		__atomic_fetch_add(&set->enqueued_, 1, __ATOMIC_RELAXED);
+		set->flavor_.call(&cb->head, invoke);
+	}
+	return 0;
+}
+
+long callback_set::enqueue_spread(unsigned int total)
+{
+	total_ = total;
+	return ru_run_on_each_online_cpu(enqueue_on_cpu, this);
+}

@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: GPL-2.0
+// The module's pending RCU callbacks: each owns a kmalloc'd object that it checks,
+// counts and frees when it runs, so a lost or doubled callback shows in the counts.
+#pragma once
+#include "flavor.hpp"
+
+class callback_set {
+public:
+	explicit callback_set(const rcu_flavor &flavor) : flavor_(flavor) {}
+
+	// Spreads `total` callbacks over the online CPUs, each enqueued on its own CPU.
+	long enqueue_spread(unsigned int total);
+
+	unsigned long enqueued() const { return __atomic_load_n(&enqueued_, __ATOMIC_RELAXED); }
+	unsigned long invoked() const { return __atomic_load_n(&invoked_, __ATOMIC_ACQUIRE); }
+	unsigned long corrupted() const { return __atomic_load_n(&corrupted_, __ATOMIC_RELAXED); }
+
+private:
+	struct tracked_callback;
+	static void invoke(ru_rcu_head *head);
+	static long enqueue_on_cpu(void *arg, unsigned int cpu, unsigned int index,
+				   unsigned int count);
+
+	const rcu_flavor &flavor_;
+	unsigned int total_ = 0;
+	unsigned long enqueued_ = 0;
+	unsigned long invoked_ = 0;
+	unsigned long corrupted_ = 0;
+};

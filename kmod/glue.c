@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Kernel side of rcu_unload: module parameters, entry points, and the thin
+ * wrappers the C++ core calls (see glue.h). No policy lives here.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/completion.h>
+#include <linux/cpu.h>
+#include <linux/cpumask.h>
+#include <linux/delay.h>
+#include <linux/kernel.h>
+#include <linux/ktime.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/stop_machine.h>
+#include <linux/string.h>
+#include <linux/workqueue.h>
+
+#include "glue.h"
+
+#ifdef CONFIG_TREE_RCU
+/* Exported since v4.x but declared only in kernel/rcu/tree.h. */
+void rcu_force_quiescent_state(void);
+#endif
+
+static_assert(sizeof(struct ru_rcu_head) == sizeof(struct rcu_head));
+static_assert(__alignof__(struct ru_rcu_head) == __alignof__(struct rcu_head));
+static_assert(RU_ENOMEM == ENOMEM && RU_EINVAL == EINVAL && RU_EOPNOTSUPP == EOPNOTSUPP);
+
+/* ---- parameters ---- */
+static unsigned int callbacks = 1000;
+module_param(callbacks, uint, 0444);
+MODULE_PARM_DESC(callbacks, "call_rcu callbacks enqueued at load, spread over online CPUs (0..1000000)");
+
+static unsigned long tag;
+module_param(tag, ulong, 0444);
+MODULE_PARM_DESC(tag, "Opaque id echoed in every record, chosen by the harness");
+
+static int strategy; /* index into the core's strategy table; 0 is "auto" */
+
+static int strategy_set(const char *val, const struct kernel_param *kp)
+{
+	char name[32], names[128];
+	int index;
+
+	strscpy(name, val, sizeof(name));
+	index = ru_strategy_lookup(strim(name));
+	if (index < 0) {
+		ru_strategy_names(names, sizeof(names));
+		pr_err("invalid strategy=%s: expected one of %s\n", val, names);
+		return -EINVAL;
+	}
+	WRITE_ONCE(*(int *)kp->arg, index);
+	return 0;
+}
+
+static int strategy_get(char *buffer, const struct kernel_param *kp)
+{
+	return sysfs_emit(buffer, "%s\n", ru_strategy_name(READ_ONCE(*(int *)kp->arg)));
+}
+
+static const struct kernel_param_ops strategy_ops = {
+	.set = strategy_set,
+	.get = strategy_get,
+};
+module_param_cb(strategy, &strategy_ops, &strategy, 0644);
+MODULE_PARM_DESC(strategy, "Unload strategy run at exit; writable until rmmod (auto, barrier, sync-exp, force-qs)");
+
+void ru_get_params(struct ru_params *params)
+{
+	params->callbacks = callbacks;
+	params->tag = tag;
+}
+
+int ru_param_strategy(void)
+{
+	return READ_ONCE(strategy);
+}
+
+/* ---- services ---- */
+void ru_log(enum ru_log_level level, const char *fmt, ...)
+{
+	struct va_format vaf;
+	va_list args;
+
+	va_start(args, fmt);
+	vaf.fmt = fmt;
+	vaf.va = &args;
+	switch (level) {
+	case RU_LOG_ERR:
+		pr_err("%pV\n", &vaf);
+		break;
+	case RU_LOG_WARN:
+		pr_warn("%pV\n", &vaf);
+		break;
+	default:
+		pr_info("%pV\n", &vaf);
+		break;
+	}
+	va_end(args);
+}
+
+void *ru_alloc(unsigned long size)
+{
+	return kmalloc(size, GFP_KERNEL);
+}
+
+void ru_free(void *ptr)
+{
+	kfree(ptr);
+}
+
+ru_u64 ru_now_ns(void)
+{
+	return ktime_get_ns();
+}
+
+void ru_sleep_us(unsigned int min_us, unsigned int max_us)
+{
+	usleep_range(min_us, max_us);
+}
+
+void ru_bug(const char *why)
+{
+	panic(KBUILD_MODNAME ": %s\n", why);
+}
+
+struct per_cpu_call {
+	ru_per_cpu_fn fn;
+	void *arg;
+	unsigned int index;
+	unsigned int count;
+};
+
+static long per_cpu_call_fn(void *data)
+{
+	struct per_cpu_call *call = data;
+
+	return call->fn(call->arg, smp_processor_id(), call->index, call->count);
+}
+
+long ru_run_on_each_online_cpu(ru_per_cpu_fn fn, void *arg)
+{
+	struct per_cpu_call call = { .fn = fn, .arg = arg };
+	long ret = 0;
+	int cpu;
+
+	cpus_read_lock();
+	call.count = num_online_cpus();
+	for_each_online_cpu(cpu) {
+		ret = work_on_cpu(cpu, per_cpu_call_fn, &call);
+		if (ret < 0)
+			break;
+		call.index++;
+	}
+	cpus_read_unlock();
+	return ret < 0 ? ret : 0;
+}
+
+struct ru_background {
+	struct work_struct work;
+	struct completion done;
+	void (*fn)(void *arg);
+	void *arg;
+};
+
+static void background_work(struct work_struct *work)
+{
+	struct ru_background *bg = container_of(work, struct ru_background, work);
+
+	bg->fn(bg->arg);
+	complete(&bg->done);
+}
+
+struct ru_background *ru_background_start(void (*fn)(void *arg), void *arg)
+{
+	struct ru_background *bg = kmalloc(sizeof(*bg), GFP_KERNEL);
+
+	if (!bg)
+		return NULL;
+	INIT_WORK(&bg->work, background_work);
+	init_completion(&bg->done);
+	bg->fn = fn;
+	bg->arg = arg;
+	queue_work(system_unbound_wq, &bg->work);
+	return bg;
+}
+
+int ru_background_done(struct ru_background *bg)
+{
+	return completion_done(&bg->done);
+}
+
+void ru_background_finish(struct ru_background *bg)
+{
+	/* flush_work: the worker must have left background_work, which is module text. */
+	flush_work(&bg->work);
+	kfree(bg);
+}
+
+void ru_get_kernel_info(struct ru_kernel_info *info)
+{
+	if (IS_ENABLED(CONFIG_TINY_RCU))
+		info->rcu = RU_RCU_TINY;
+	else if (IS_ENABLED(CONFIG_PREEMPT_RCU))
+		info->rcu = RU_RCU_TREE_PREEMPT;
+	else
+		info->rcu = RU_RCU_TREE;
+
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		info->preempt = RU_PREEMPT_RT;
+	else if (preempt_model_full())
+		info->preempt = RU_PREEMPT_FULL;
+	else if (preempt_model_voluntary())
+		info->preempt = RU_PREEMPT_VOLUNTARY;
+	else
+		info->preempt = RU_PREEMPT_NONE;
+
+	info->rcu_boost = IS_ENABLED(CONFIG_RCU_BOOST);
+	info->online_cpus = num_online_cpus();
+}
+
+/* ---- vanilla RCU ---- */
+void ru_call_rcu(struct ru_rcu_head *head, ru_rcu_callback_t fn)
+{
+	call_rcu((struct rcu_head *)head, (rcu_callback_t)fn);
+}
+
+void ru_rcu_barrier(void)
+{
+	rcu_barrier();
+}
+
+void ru_synchronize_rcu_expedited(void)
+{
+	synchronize_rcu_expedited();
+}
+
+void ru_rcu_start_gp(void)
+{
+	start_poll_synchronize_rcu();
+}
+
+int ru_rcu_force_quiescent_state(void)
+{
+#ifdef CONFIG_TREE_RCU
+	rcu_force_quiescent_state();
+	return 0;
+#else
+	return -EOPNOTSUPP;
+#endif
+}
+
+static int stop_machine_nop(void *unused)
+{
+	return 0;
+}
+
+int ru_force_qs_on_each_cpu(void)
+{
+	/* multi_cpu_stop() calls rcu_momentary_dyntick_idle() on every CPU it holds. */
+	return stop_machine(stop_machine_nop, NULL, NULL);
+}
+
+/* ---- entry points ---- */
+static int __init rcu_unload_init(void)
+{
+	return ru_core_init();
+}
+
+static void __exit rcu_unload_exit(void)
+{
+	ru_core_exit();
+}
+
+module_init(rcu_unload_init);
+module_exit(rcu_unload_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Measures and expedites unloading a module whose RCU callbacks are pending");
+MODULE_AUTHOR("rcu-unload developers");

@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: GPL-2.0
+// Unload strategies: each one small unit (strategy_*.cpp) that returns only once
+// every callback the flavor had queued before the call has been invoked.
+#pragma once
+#include "flavor.hpp"
+
+struct unload_context {
+	const rcu_flavor &flavor;
+	const ru_kernel_info &kernel;
+};
+
+struct unload_outcome {
+	int err;              // 0 or -errno; on error the core falls back to the flavor's barrier
+	unsigned long rounds; // expediting rounds performed, for the exit record
+};
+
+struct unload_strategy {
+	const char *name;
+	// Either waits itself, or (auto) names the strategy that suits this kernel.
+	unload_outcome (*wait)(const unload_context &ctx);
+	const unload_strategy *(*pick)(const ru_kernel_info &kernel);
+};
+
+extern const unload_strategy strategy_auto;
+extern const unload_strategy strategy_barrier;
+extern const unload_strategy strategy_sync_exp;
+extern const unload_strategy strategy_force_qs;
+
+// The strategy asked for, resolved through auto's pick where needed.
+const unload_strategy &strategy_at(int index);
+const unload_strategy &strategy_resolve(const unload_strategy &asked, const ru_kernel_info &kernel);
