@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# fetch-kernel.sh NAME
+# Download a Debian 12 kernel (image, headers, kbuild) with apt-get download and unpack it
+# into $RCU_UNLOAD_CACHE/kernels/<abi>/root (never into /). Creates there:
+#   vmlinuz -> root/boot/vmlinuz-<abi>, config -> root/boot/config-<abi>,
+#   build -> root/usr/src/linux-headers-<abi> (usable as `make -C build M=...`),
+#   modules -> root/lib/modules/<abi>, release (the ABI name), name (NAME).
+# NAME: deb-6.1-amd64 | deb-6.1-cloud | deb-6.1-rt | deb-6.12-amd64 | deb-6.12-cloud | deb-6.12-rt
+# A completed kernel dir is reused without network. Prints the kernel dir on stdout, only that.
+set -euo pipefail
+# shellcheck source=common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+usage() { sed -n '2,10s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+[[ $# -eq 1 && $1 != -* ]] || usage
+name=$1
+[[ $name =~ ^deb-(6\.1|6\.12)-(amd64|cloud|rt)$ ]] ||
+    die "unknown kernel name '$name' (expected deb-{6.1,6.12}-{amd64,cloud,rt})"
+series=${BASH_REMATCH[1]}
+case ${BASH_REMATCH[2]} in
+    amd64) flavour=amd64 ;;
+    cloud) flavour=cloud-amd64 ;;
+    rt) flavour=rt-amd64 ;;
+esac
+if [[ $series == 6.1 ]]; then meta=linux-image-$flavour; else meta=linux-image-6.12-$flavour; fi
+
+kernels=$RCU_UNLOAD_CACHE/kernels
+debs=$RCU_UNLOAD_CACHE/debs
+mkdir -p "$kernels/by-name" "$debs"
+
+# Fast path: NAME already resolved and unpacked.
+if [[ -f $kernels/by-name/$name/.complete ]]; then
+    (cd "$kernels/by-name/$name" && pwd -P)
+    exit 0
+fi
+
+need_cmd apt-cache apt
+need_cmd apt-get apt
+need_cmd dpkg-deb dpkg
+need_cmd flock util-linux
+
+apt_updated=0
+# pkg_known PKG: true if apt knows PKG with a candidate version (runs apt-get update once if not).
+pkg_known() {
+    local cand
+    cand=$(apt-cache policy "$1" 2>/dev/null | awk '/Candidate:/ {print $2}')
+    if [[ -z $cand || $cand == "(none)" ]] && ((!apt_updated)); then
+        log "package $1 not known to apt, running apt-get update"
+        apt-get update >&2 || die "apt-get update failed"
+        apt_updated=1
+        cand=$(apt-cache policy "$1" 2>/dev/null | awk '/Candidate:/ {print $2}')
+    fi
+    [[ -n $cand && $cand != "(none)" ]]
+}
+# depends PKG: the packages PKG depends on (one per line, alternatives included).
+depends() {
+    pkg_known "$1" || die "Debian package '$1' not found by apt (needed for kernel '$name')"
+    apt-cache depends --no-recommends --no-suggests --no-conflicts --no-breaks \
+        --no-replaces --no-enhances "$1" | awk '$1 ~ /Depends:$/ && $2 !~ /^</ {print $2}'
+}
+
+image_pkg=$(depends "$meta" | grep -m1 -E '^linux-image-[0-9]' || true)
+[[ -n $image_pkg ]] || die "cannot resolve the kernel image package from metapackage '$meta'"
+abi=${image_pkg#linux-image-}
+abi=${abi%-unsigned}
+headers_pkg=linux-headers-$abi
+mapfile -t extra_pkgs < <(depends "$headers_pkg" | grep -E '^linux-headers-.*-common(-rt)?$|^linux-kbuild-' | sort -u)
+common_pkg=$(printf '%s\n' "${extra_pkgs[@]}" | grep -m1 -E '^linux-headers-' || true)
+[[ -n $common_pkg ]] || die "cannot find the -common headers package in the dependencies of '$headers_pkg'"
+printf '%s\n' "${extra_pkgs[@]}" | grep -q '^linux-kbuild-' ||
+    die "cannot find the linux-kbuild package in the dependencies of '$headers_pkg'"
+common_dir=/usr/src/${common_pkg}
+pkgs=("$image_pkg" "$headers_pkg" "${extra_pkgs[@]}")
+log "kernel $name: abi $abi, packages: ${pkgs[*]}"
+
+kdir=$kernels/$abi
+exec 9>"$kernels/.lock-$abi"
+flock 9
+if [[ ! -f $kdir/.complete ]]; then
+    # Download the .deb files that are not already in the cache.
+    files=()
+    for p in "${pkgs[@]}"; do
+        pkg_known "$p" || die "Debian package '$p' not found by apt"
+        read -r ver arch < <(apt-cache show --no-all-versions "$p" |
+            awk '/^Version:/ {v=$2} /^Architecture:/ {a=$2} END {print v, a}')
+        f=$debs/${p}_${ver//:/%3a}_${arch}.deb
+        if [[ ! -s $f ]]; then
+            log "downloading $p $ver"
+            (cd "$debs" && apt-get download "$p=$ver" >&2) || die "apt-get download $p=$ver failed"
+            [[ -s $f ]] || die "apt-get download $p did not produce '$f'"
+        fi
+        files+=("$f")
+    done
+    rm -rf "$kdir"
+    mkdir -p "$kdir/root"
+    for f in "${files[@]}"; do
+        log "unpacking $(basename "$f")"
+        dpkg-deb -x "$f" "$kdir/root" || die "dpkg-deb -x '$f' failed"
+    done
+    root=$kdir/root
+    build=usr/src/linux-headers-$abi
+    mk=$root/$build/Makefile
+    need_file "$root/boot/vmlinuz-$abi" "kernel image"
+    need_file "$root/boot/config-$abi" "kernel config"
+    need_file "$mk" "headers Makefile"
+    [[ -d $root$common_dir ]] || die "common headers dir '$root$common_dir' missing after unpacking $common_pkg"
+    # The flavour Makefile includes the common one by absolute path: point it into this root.
+    grep -qx "include $common_dir/Makefile" "$mk" ||
+        die "'$mk' has no line 'include $common_dir/Makefile' (unexpected Debian headers layout)"
+    sed -i "s|^include $common_dir/Makefile\$|include $root$common_dir/Makefile|" "$mk"
+    # lib/modules/<abi>/{build,source} are absolute links into /usr/src: make them relative.
+    for l in build source; do
+        t=$root/lib/modules/$abi/$l
+        if [[ -L $t ]]; then
+            ln -sfn "../../../$(readlink "$t" | sed 's|^/||')" "$t"
+        fi
+    done
+    ln -sfn "root/boot/vmlinuz-$abi" "$kdir/vmlinuz"
+    ln -sfn "root/boot/config-$abi" "$kdir/config"
+    ln -sfn "root/$build" "$kdir/build"
+    ln -sfn "root/lib/modules/$abi" "$kdir/modules"
+    printf '%s\n' "$abi" >"$kdir/release"
+    touch "$kdir/.complete"
+    log "kernel $abi unpacked in $kdir"
+fi
+printf '%s\n' "$name" >"$kdir/name.$name"
+ln -sfn "../$abi" "$kernels/by-name/$name"
+printf '%s\n' "$kdir"

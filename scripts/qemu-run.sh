@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# qemu-run.sh --kernel VMLINUZ --initrd FILE --log CONSOLE.log [--job SCRIPT] [--out RESULTS.json]
+#             [--append "EXTRA CMDLINE"] [--smp 2] [--mem 1024] [--timeout 300] [--verbose]
+# Boot the kernel in QEMU (TCG, no KVM needed) with the initramfs (plus /job.sh from --job,
+# appended as a second cpio), serial console logged to CONSOLE.log (kept). Afterwards the JSON
+# printed between the results markers goes to --out. Exit status: the job's (from the
+# @@RCU-UNLOAD-EXIT n@@ line) on a clean run; 124 on timeout; 125 if the console shows a kernel
+# splat (Oops, BUG:, WARNING:, panic, RCU stall, ...); 126 if QEMU failed or the EXIT marker is
+# missing; 2 on bad usage. --verbose copies the console to stderr as it runs.
+set -euo pipefail
+# shellcheck source=common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+usage() { sed -n '2,9s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+kernel='' initrd='' job='' append='' log='' out='' verbose=0
+smp=2 mem=1024 timeout=300
+while (($#)); do
+    case $1 in
+        --kernel) kernel=${2:?--kernel needs a value}; shift 2 ;;
+        --initrd) initrd=${2:?--initrd needs a value}; shift 2 ;;
+        --job) job=${2:?--job needs a value}; shift 2 ;;
+        --append) append=${2?--append needs a value}; shift 2 ;;
+        --smp) smp=${2:?--smp needs a value}; shift 2 ;;
+        --mem) mem=${2:?--mem needs a value}; shift 2 ;;
+        --timeout) timeout=${2:?--timeout needs a value}; shift 2 ;;
+        --log) log=${2:?--log needs a value}; shift 2 ;;
+        --out) out=${2:?--out needs a value}; shift 2 ;;
+        --verbose | -v) verbose=1; shift ;;
+        -h | --help) usage ;;
+        *) log "unknown argument '$1'"; usage ;;
+    esac
+done
+[[ -n $kernel && -n $initrd && -n $log ]] || usage
+[[ $smp =~ ^[1-9][0-9]*$ && $mem =~ ^[1-9][0-9]*$ && $timeout =~ ^[1-9][0-9]*$ ]] ||
+    { log "--smp, --mem and --timeout take positive integers"; usage; }
+need_file "$kernel" "kernel image (--kernel)"
+need_file "$initrd" "initramfs (--initrd)"
+need_cmd qemu-system-x86_64 qemu-system-x86
+need_cmd timeout coreutils
+
+tmp=''
+tmpdir_removed_on_exit
+if [[ -n $job ]]; then
+    "$RCU_UNLOAD_SCRIPTS/mkjob.sh" --out "$tmp/job.cpio.gz" --job "$job"
+    cat "$initrd" "$tmp/job.cpio.gz" >"$tmp/initrd.cpio.gz"
+    initrd=$tmp/initrd.cpio.gz
+fi
+mkdir -p "$(dirname "$log")"
+[[ -z $out ]] || rm -f "$out" # never leave the results of an earlier run behind
+qemu_err=$log.qemu-stderr
+
+# loglevel=5: KERN_WARNING and more severe messages (every splat) reach the console, the
+# KERN_INFO/NOTICE chatter of boot does not (it stays in dmesg). panic=-1 + -no-reboot: a
+# panic ends QEMU at once. Oopses and warnings do not panic: the job goes on, the host detects them.
+cmdline="console=ttyS0,115200 loglevel=5 panic=-1 rdinit=/init i8042.noaux i8042.nokbd${append:+ $append}"
+qemu=(qemu-system-x86_64 -machine q35 -accel "tcg,thread=multi" -cpu max -smp "$smp" -m "$mem"
+    -nodefaults -no-user-config -display none -monitor none -serial stdio -net none -no-reboot
+    -kernel "$kernel" -initrd "$initrd" -append "$cmdline")
+log "booting $(basename "$kernel") (smp $smp, mem ${mem}M, timeout ${timeout}s), console log $log"
+start=$(date +%s.%N)
+set +e
+if ((verbose)); then
+    timeout -k 5 "$timeout" "${qemu[@]}" </dev/null 2>"$qemu_err" | tee "$log" >&2
+    rc=${PIPESTATUS[0]}
+else
+    timeout -k 5 "$timeout" "${qemu[@]}" </dev/null >"$log" 2>"$qemu_err"
+    rc=$?
+fi
+set -e
+end=$(date +%s.%N)
+wall=$(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.2f", b - a}')
+[[ -s $qemu_err ]] || rm -f "$qemu_err"
+
+# Normalise the console (CR LF from the tty) once; every check below reads this copy.
+tr -d '\r' <"$log" >"$tmp/console"
+splat_re='Oops|BUG:|WARNING:|Kernel panic|detected stall|INFO: rcu_|blocked for more than|general protection fault|KASAN:|UBSAN:|Call Trace:'
+splat=$(grep -n -m1 -E "$splat_re" "$tmp/console" || true)
+exit_line=$(grep -a -o -E '@@RCU-UNLOAD-EXIT [0-9]+@@' "$tmp/console" | tail -n1 || true)
+
+if [[ -n $out ]]; then
+    # The results block; lines printed by the kernel meanwhile ("[  1.234] ...") are dropped.
+    if awk '/^@@RCU-UNLOAD-RESULTS-END@@$/ {inb = 0} inb && !/^\[ *[0-9]+\.[0-9]+\] / {print}
+            /^@@RCU-UNLOAD-RESULTS-BEGIN@@$/ {inb = 1; found = 1}
+            END {exit !found}' "$tmp/console" >"$tmp/results.json"; then
+        mkdir -p "$(dirname "$out")"
+        mv -f "$tmp/results.json" "$out"
+    else
+        log "no results block in the console ($log): $out not written"
+    fi
+fi
+if ((rc == 124 || rc == 137)); then
+    log "timeout after ${timeout} s, see $log (last console line: $(grep -v '^$' "$tmp/console" | tail -n1))"
+    [[ -z $splat ]] || log "kernel splat before the timeout: $log:$splat"
+    exit 124
+fi
+if [[ -n $splat ]]; then
+    log "kernel splat in the console: $log:$splat"
+    exit 125
+fi
+if [[ -z $exit_line ]]; then
+    log "no @@RCU-UNLOAD-EXIT@@ line in the console (QEMU exit status $rc), see $log"
+    exit 126
+fi
+if ((rc != 0)); then
+    log "QEMU exited with status $rc, see $log and $qemu_err"
+    exit 126
+fi
+status=${exit_line#@@RCU-UNLOAD-EXIT }
+status=${status%@@}
+log "guest job exit status $status, boot to poweroff ${wall} s"
+exit "$status"
