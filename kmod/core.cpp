@@ -8,6 +8,27 @@
 namespace {
 constexpr int record_version = 1;
 constexpr unsigned int max_callbacks = 1000000;
+constexpr unsigned int min_force_interval_us = 10, max_force_interval_us = 100000;
+
+bool params_valid(const ru_params &params)
+{
+	if (params.callbacks > max_callbacks) {
+		ru_log(RU_LOG_ERR, "invalid callbacks=%u: must be 0..%u", params.callbacks, max_callbacks);
+		return false;
+	}
+	if (params.force_steps & ~static_cast<unsigned int>(RU_FORCE_ALL)) {
+		ru_log(RU_LOG_ERR, "invalid force_steps=%u: must be a mask within %u", params.force_steps,
+		       static_cast<unsigned int>(RU_FORCE_ALL));
+		return false;
+	}
+	if (params.force_interval_us < min_force_interval_us ||
+	    params.force_interval_us > max_force_interval_us) {
+		ru_log(RU_LOG_ERR, "invalid force_interval_us=%u: must be %u..%u", params.force_interval_us,
+		       min_force_interval_us, max_force_interval_us);
+		return false;
+	}
+	return true;
+}
 
 const char *const rcu_type_names[] = {"tiny", "tree", "tree-preempt"};
 const char *const preempt_names[] = {"none", "voluntary", "full", "rt"};
@@ -22,7 +43,7 @@ module_state state; // constant-initialized: no global constructor runs
 
 void wait_for_callbacks(const unload_strategy &strategy, unload_outcome &outcome)
 {
-	unload_context ctx{*state.flavor, state.kernel};
+	unload_context ctx{*state.flavor, state.kernel, state.params};
 
 	outcome = strategy.wait(ctx);
 	if (outcome.err) {
@@ -39,11 +60,8 @@ extern "C" int ru_core_init(void)
 	long ret;
 
 	ru_get_params(&state.params);
-	if (state.params.callbacks > max_callbacks) {
-		ru_log(RU_LOG_ERR, "invalid callbacks=%u: must be 0..%u", state.params.callbacks,
-		       max_callbacks);
+	if (!params_valid(state.params))
 		return -RU_EINVAL;
-	}
 	ru_get_kernel_info(&state.kernel);
 	state.flavor = &rcu_flavor_vanilla;
 	state.callbacks = new callback_set(*state.flavor);
@@ -90,9 +108,9 @@ extern "C" void ru_core_exit(void)
 
 	ru_log(RU_LOG_INFO,
 	       "exit v=%d tag=%lu flavor=%s strategy=%s picked=%s rcu=%s preempt=%s cpus=%u "
-	       "enqueued=%lu invoked=%lu rounds=%lu stop_ns=%llu wait_ns=%llu total_ns=%llu",
+	       "enqueued=%lu invoked=%lu rounds=%lu stop_ns=%llu gp_ns=%llu wait_ns=%llu total_ns=%llu",
 	       record_version, state.params.tag, state.flavor->name, asked.name, picked.name,
 	       rcu_type_names[state.kernel.rcu], preempt_names[state.kernel.preempt],
-	       state.kernel.online_cpus, enqueued, invoked, outcome.rounds, wait_start - start,
+	       state.kernel.online_cpus, enqueued, invoked, outcome.rounds, wait_start - start, outcome.gp_ns,
 	       wait_end - wait_start, ru_now_ns() - start);
 }

@@ -9,6 +9,8 @@ struct rcu_flavor {
 	void (*barrier)();
 	void (*sync_expedited)();
 	void (*start_gp)();
+	unsigned long (*gp_cookie)();
+	int (*gp_elapsed)(unsigned long cookie);
 	int (*force_quiescent_state)();
 };
 

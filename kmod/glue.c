@@ -40,6 +40,14 @@ static unsigned long tag;
 module_param(tag, ulong, 0444);
 MODULE_PARM_DESC(tag, "Opaque id echoed in every record, chosen by the harness");
 
+static unsigned int force_steps = RU_FORCE_ALL;
+module_param(force_steps, uint, 0444);
+MODULE_PARM_DESC(force_steps, "force-qs ingredients, a bit mask: 1 start a grace period at once, 2 stop_machine every CPU (momentary dyntick-idle), 4 rcu_force_quiescent_state()");
+
+static unsigned int force_interval_us = 100;
+module_param(force_interval_us, uint, 0444);
+MODULE_PARM_DESC(force_interval_us, "force-qs pause between expediting rounds, in microseconds (10..100000)");
+
 static int strategy; /* index into the core's strategy table; 0 is "auto" */
 
 static int strategy_set(const char *val, const struct kernel_param *kp)
@@ -74,6 +82,8 @@ void ru_get_params(struct ru_params *params)
 {
 	params->callbacks = callbacks;
 	params->tag = tag;
+	params->force_steps = READ_ONCE(force_steps);
+	params->force_interval_us = READ_ONCE(force_interval_us);
 }
 
 int ru_param_strategy(void)
@@ -238,6 +248,16 @@ void ru_rcu_barrier(void)
 void ru_synchronize_rcu_expedited(void)
 {
 	synchronize_rcu_expedited();
+}
+
+unsigned long ru_rcu_gp_cookie(void)
+{
+	return get_state_synchronize_rcu();
+}
+
+int ru_rcu_gp_elapsed(unsigned long cookie)
+{
+	return poll_state_synchronize_rcu(cookie);
 }
 
 void ru_rcu_start_gp(void)

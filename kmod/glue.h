@@ -67,6 +67,9 @@ void ru_get_kernel_info(struct ru_kernel_info *info);
 void ru_call_rcu(struct ru_rcu_head *head, ru_rcu_callback_t fn);
 void ru_rcu_barrier(void);
 void ru_synchronize_rcu_expedited(void);
+/* Cookie for the grace period that must end after now; has one ended since? */
+unsigned long ru_rcu_gp_cookie(void);
+int ru_rcu_gp_elapsed(unsigned long cookie);
 /* Ask for a new normal grace period now rather than at the next tick. */
 void ru_rcu_start_gp(void);
 /* Wake the grace-period kthread for a quiescent-state scan; -EOPNOTSUPP on TINY_RCU. */
@@ -78,9 +81,17 @@ int ru_rcu_force_quiescent_state(void);
 int ru_force_qs_on_each_cpu(void);
 
 /* Module parameters, read through the glue because they live in C. */
+enum ru_force_step {
+	RU_FORCE_START_GP = 1,
+	RU_FORCE_STOP_MACHINE = 2,
+	RU_FORCE_FQS = 4,
+	RU_FORCE_ALL = 7,
+};
 struct ru_params {
 	unsigned int callbacks;
 	unsigned long tag;
+	unsigned int force_steps;
+	unsigned int force_interval_us;
 };
 void ru_get_params(struct ru_params *params);
 int ru_param_strategy(void);

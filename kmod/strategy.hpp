@@ -7,11 +7,13 @@
 struct unload_context {
 	const rcu_flavor &flavor;
 	const ru_kernel_info &kernel;
+	const ru_params &params;
 };
 
 struct unload_outcome {
 	int err;              // 0 or -errno; on error the core falls back to the flavor's barrier
 	unsigned long rounds; // expediting rounds performed, for the exit record
+	ru_u64 gp_ns;         // when a full grace period had been seen to elapse; 0 if not watched
 };
 
 struct unload_strategy {

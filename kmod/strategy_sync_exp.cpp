@@ -7,7 +7,7 @@ static unload_outcome sync_exp_wait(const unload_context &ctx)
 {
 	ctx.flavor.sync_expedited();
 	ctx.flavor.barrier();
-	return {0, 1};
+	return {0, 1, 0};
 }
 
 const unload_strategy strategy_sync_exp = {"sync-exp", sync_exp_wait, nullptr};

@@ -1,0 +1,41 @@
+# rcu-unload: `make run` and `make test` are the two entry points (see README.md).
+# Everything a target needs is installed or fetched by the target itself.
+SHELL := /bin/bash
+BUILD := build
+HARNESS := $(BUILD)/user/rcu-unload
+CYCLES ?= 20
+CALLBACKS ?= 1000
+STRATEGIES ?= barrier sync-exp force-qs auto
+# KERNEL-NAME[:APPEND] configurations `make run` boots; names as in scripts/fetch-kernel.sh.
+RUN_CONFIGS ?= deb-6.1-amd64:preempt=none deb-6.1-amd64:preempt=full deb-6.1-rt
+
+.PHONY: all deps user unit test run clean
+all: user
+
+deps:
+	@scripts/install-deps.sh
+
+user: deps
+	@cmake -S . -B $(BUILD)/user -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD)/user -j2
+
+unit: user
+	ctest --test-dir $(BUILD)/user -L unit --output-on-failure
+
+# Unit tests, then the QEMU integration tests (which boot real kernels, one at a time).
+test: user
+	ctest --test-dir $(BUILD)/user --output-on-failure
+
+run: user
+	@set -e; for config in $(RUN_CONFIGS); do \
+		kernel=$${config%%:*}; append=$${config#$$kernel}; append=$${append#:}; \
+		out=$(BUILD)/run/$$kernel$${append:+-$${append//[= ]/-}}; \
+		echo "== $$kernel $$append: $(CYCLES) cycles per strategy, callbacks=$(CALLBACKS)"; \
+		scripts/guest-run.sh --kernel $$kernel --append "$$append" --out $$out -- \
+			--cycles $$(( $(CYCLES) * $(words $(STRATEGIES)) )) --callbacks $(CALLBACKS) \
+			$(addprefix --strategy ,$(STRATEGIES)); \
+		$(HARNESS) report $$out/results.json; \
+	done
+
+clean:
+	rm -rf $(BUILD)

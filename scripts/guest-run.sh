@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# guest-run.sh --kernel NAME --out DIR [--append "CMDLINE"] [--smp N] [--timeout S]
+#              [--harness BIN] -- RCU-UNLOAD-RUN-ARGS...
+# One boot, end to end: fetch the Debian kernel NAME (fetch-kernel.sh), build rcu_unload.ko
+# against its headers, build the initramfs, boot QEMU running
+# `rcu-unload run --module /rcu_unload.ko RCU-UNLOAD-RUN-ARGS... --json /results.json`,
+# and leave DIR/results.json and DIR/console.log. Exit status as qemu-run.sh's.
+# shellcheck source=common.sh
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+top=$(cd "$RCU_UNLOAD_SCRIPTS/.." && pwd)
+
+usage() { sed -n '2,7s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+name='' out='' append='' smp=2 timeout=600 harness=$top/build/user/rcu-unload
+while (($#)); do
+    case $1 in
+        --kernel) name=${2:?--kernel needs a value}; shift 2 ;;
+        --out) out=${2:?--out needs a value}; shift 2 ;;
+        --append) append=${2?--append needs a value}; shift 2 ;;
+        --smp) smp=${2:?--smp needs a value}; shift 2 ;;
+        --timeout) timeout=${2:?--timeout needs a value}; shift 2 ;;
+        --harness) harness=${2:?--harness needs a value}; shift 2 ;;
+        --) shift; break ;;
+        -h | --help) usage ;;
+        *) log "unknown argument '$1'"; usage ;;
+    esac
+done
+[[ -n $name && -n $out ]] || usage
+need_file "$harness" "harness (build it with 'make user')"
+
+kdir=$("$RCU_UNLOAD_SCRIPTS/fetch-kernel.sh" "$name")
+ko=$("$RCU_UNLOAD_SCRIPTS/build-module.sh" "$kdir/build" "$top/build/kmod/$name")
+
+# The base initramfs depends on the harness and the module only; rebuild when either is newer.
+base=$top/build/initramfs/$name.cpio.gz
+mkdir -p "$(dirname "$base")" "$out"
+if [[ ! -f $base || $harness -nt $base || $ko -nt $base || $RCU_UNLOAD_SCRIPTS/guest-init -nt $base ]]; then
+    "$RCU_UNLOAD_SCRIPTS/mkinitramfs.sh" --out "$base" --harness "$harness" --module "$ko"
+fi
+
+job=$out/job.sh
+{
+    echo '#!/bin/sh'
+    printf 'exec /bin/rcu-unload run --module /rcu_unload.ko'
+    printf ' %q' "$@"
+    printf ' --json /results.json\n'
+} >"$job"
+rm -f "$out/results.json"
+exec "$RCU_UNLOAD_SCRIPTS/qemu-run.sh" --kernel "$kdir/vmlinuz" --initrd "$base" --job "$job" \
+    --append "$append" --smp "$smp" --timeout "$timeout" --log "$out/console.log" \
+    --out "$out/results.json"

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# install-deps.sh: install, with apt, the Debian 12 packages rcu-unload needs on the host.
+# Installs only what is missing; kernels are never installed here (fetch-kernel.sh unpacks
+# them into the cache instead).
+# shellcheck source=common.sh
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+
+packages=(
+    # harness and tests
+    g++ make cmake pkg-config libkmod-dev libcli11-dev nlohmann-json3-dev libfmt-dev catch2
+    gnuplot-nox
+    # external module builds against Debian's headers (kbuild's tools need libelf/libssl)
+    gcc-12 g++-12 libelf1 libssl3 binutils
+    # guest images and boots
+    qemu-system-x86 busybox-static cpio gzip
+)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+((${#missing[@]})) || exit 0
+sudo=()
+((EUID == 0)) || sudo=(sudo)
+log "installing: ${missing[*]}"
+"${sudo[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
