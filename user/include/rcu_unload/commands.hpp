@@ -1,0 +1,12 @@
+#pragma once
+// The subcommands behind main(); each returns the process exit code.
+#include "rcu_unload/options.hpp"
+
+namespace rcu_unload {
+
+int run_command(const Options& o);
+int report_command(const Options& o);
+int verify_command(const Options& o);
+int dispatch(const Options& o);
+
+}  // namespace rcu_unload

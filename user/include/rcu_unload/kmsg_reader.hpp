@@ -1,0 +1,44 @@
+#pragma once
+#include <memory>
+#include <string>
+
+#include "rcu_unload/kernel_interfaces.hpp"
+
+namespace rcu_unload {
+
+// Sorts raw /dev/kmsg entries into the awaited init/exit record and the module's other lines.
+class RecordFilter {
+ public:
+  // True when `raw` is the `kind` record of `tag` (stored in `found`). Module lines that are not
+  // init/exit records are kept for take_diagnostics(); other records and foreign lines are dropped.
+  bool consume(std::string_view raw, std::string_view kind, std::uint64_t tag, Record& found);
+  std::vector<std::string> take_diagnostics();
+
+ private:
+  std::vector<std::string> diagnostics_;
+};
+
+// Reads the kernel log one record per read(), as /dev/kmsg delivers it.
+class KmsgReader final : public RecordSource {
+ public:
+  // Opens non-blocking and skips everything logged before now, so records of earlier runs with
+  // the same tags can't be mistaken for ours.
+  static Result<std::unique_ptr<KmsgReader>> open(const std::string& path = "/dev/kmsg");
+  // Takes ownership of a non-blocking fd whose read() returns one record (tests use SOCK_SEQPACKET).
+  explicit KmsgReader(int fd);
+  ~KmsgReader() override;
+  KmsgReader(const KmsgReader&) = delete;
+  KmsgReader& operator=(const KmsgReader&) = delete;
+
+  Result<Record> wait_for(std::string_view kind, std::uint64_t tag, std::chrono::milliseconds timeout) override;
+  std::vector<std::string> take_diagnostics() override;
+
+ private:
+  enum class Read { entry, would_block, end, failed };
+  Read read_entry(std::string& raw, std::string& why);
+
+  int fd_;
+  RecordFilter filter_;
+};
+
+}  // namespace rcu_unload

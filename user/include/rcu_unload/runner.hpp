@@ -1,0 +1,52 @@
+#pragma once
+// The load/unload cycle loop, independent of the real kernel (see kernel_interfaces.hpp).
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "rcu_unload/kernel_interfaces.hpp"
+#include "rcu_unload/results.hpp"
+
+namespace rcu_unload {
+
+struct RunConfig {
+  RunConfig(std::vector<std::string> s, unsigned n, unsigned cbs, std::uint64_t tag0)
+      : strategies(std::move(s)), cycles(n), callbacks(cbs), tag_base(tag0) {}
+
+  std::vector<std::string> strategies;  // cycle i runs strategies[i % size]
+  unsigned cycles = 1;
+  unsigned callbacks = 1000;
+  std::uint64_t tag_base = 1;
+  std::chrono::milliseconds record_timeout{10'000};
+};
+
+std::uint64_t monotonic_ns();
+
+struct RunEnvironment {
+  RunEnvironment(ModuleBackend& m, RecordSource& r, const std::atomic<bool>& s) : module(m), records(r), stop(s) {}
+
+  ModuleBackend& module;
+  RecordSource& records;
+  const std::atomic<bool>& stop;  // set from a signal handler; honoured between cycles
+  std::function<std::uint64_t()> now_ns = monotonic_ns;
+  std::function<std::optional<std::uint64_t>()> taint;  // empty: taint not checked
+  std::function<void(const Cycle&)> on_cycle;            // progress report, may be empty
+};
+
+struct RunOutcome {
+  Results results;  // system facts (kernel, cmdline, cpus) are left for the caller
+  int exit_code = 0;
+};
+
+// Stops at the first failing cycle, after making sure the module is unloaded.
+RunOutcome run_cycles(const RunConfig& config, RunEnvironment& env);
+
+// The module options for one cycle, e.g. "callbacks=1000 tag=7 strategy=barrier".
+std::string module_options(unsigned callbacks, std::uint64_t tag, const std::string& strategy);
+
+}  // namespace rcu_unload

@@ -1,0 +1,17 @@
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace rcu_unload {
+
+// Whole-string decimal u64; rejects signs, blanks, trailing junk and overflow.
+std::optional<std::uint64_t> parse_u64(std::string_view s);
+
+std::string_view trim(std::string_view s);
+
+// Whole file as text, nullopt if it can't be opened (used for /proc and /sys files).
+std::optional<std::string> read_text_file(const std::string& path);
+
+}  // namespace rcu_unload

@@ -1,0 +1,115 @@
+#include "rcu_unload/commands.hpp"
+
+#include <fmt/format.h>
+
+#include <csignal>
+#include <cstdio>
+
+#include "rcu_unload/kmsg_reader.hpp"
+#include "rcu_unload/module_loader.hpp"
+#include "rcu_unload/report.hpp"
+#include "rcu_unload/runner.hpp"
+#include "rcu_unload/system_info.hpp"
+#include "rcu_unload/verify.hpp"
+
+namespace rcu_unload {
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+static_assert(std::atomic<bool>::is_always_lock_free, "the signal handler needs a lock-free flag");
+
+extern "C" void request_stop(int) { g_stop.store(true); }
+
+// No SA_RESTART: a blocking wait wakes up, and the loop finishes the current cycle before stopping.
+void install_stop_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = request_stop;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+int fail(const std::string& message) {
+  fmt::print(stderr, "rcu-unload: {}\n", message);
+  return kExitFailure;
+}
+
+}  // namespace
+
+int run_command(const Options& o) {
+  auto loader = ModuleLoader::open(o.module);
+  if (!loader) return fail(loader.error());
+  auto reader = KmsgReader::open();
+  if (!reader) return fail(reader.error());
+
+  install_stop_handlers();
+  RunConfig config{o.strategies, o.cycles, o.callbacks, o.tag_base};
+  RunEnvironment env{**loader, **reader, g_stop};
+  env.taint = [] { return read_taint(); };
+  env.on_cycle = [&](const Cycle& c) {
+    fmt::print(stderr, "cycle {}/{} {:<10} picked {:<10} syscall {:10.3f} ms  exit {:10.3f} ms  invoked {}/{}\n",
+               c.cycle + 1, o.cycles, c.strategy, c.picked, static_cast<double>(c.syscall_ns) / 1e6,
+               static_cast<double>(c.exit_ns) / 1e6, c.invoked, c.enqueued);
+  };
+  auto outcome = run_cycles(config, env);
+  if ((*loader)->loaded()) {
+    int rc = (*loader)->remove();
+    outcome.results.errors.push_back(fmt::format("the module was still loaded after the run; unloading it {}",
+                                                 rc < 0 ? "failed" : "succeeded"));
+    outcome.exit_code = kExitFailure;
+  }
+
+  auto info = read_system_info();
+  outcome.results.kernel = info.kernel;
+  outcome.results.cmdline = info.cmdline;
+  outcome.results.cpus = info.cpus;
+
+  fmt::print("{}", format_report(outcome.results));
+  std::fflush(stdout);
+  if (!o.json.empty()) {
+    if (auto problem = save_results(o.json, outcome.results)) return fail(*problem);
+  }
+  for (const auto& e : outcome.results.errors) fmt::print(stderr, "rcu-unload: error: {}\n", e);
+  if (outcome.results.interrupted) fmt::print(stderr, "rcu-unload: interrupted, partial results kept\n");
+  return outcome.exit_code;
+}
+
+int report_command(const Options& o) {
+  std::vector<PlotInput> inputs;
+  for (const auto& path : o.inputs) {
+    auto r = load_results(path);
+    if (!r) return fail(r.error());
+    if (o.inputs.size() > 1) fmt::print("== {}\n", path);
+    fmt::print("{}\n", format_report(*r));
+    inputs.push_back({o.inputs.size() > 1 ? path : std::string{}, std::move(*r)});
+  }
+  if (!o.plot.empty()) {
+    if (auto problem = write_plot(inputs, o.plot)) return fail(*problem);
+    fmt::print("plot written to {}\n", o.plot);
+  }
+  return 0;
+}
+
+int verify_command(const Options& o) {
+  auto r = load_results(o.inputs.at(0));
+  if (!r) return fail(r.error());
+  Expectation expect{o.cycles_given ? std::optional<unsigned>(o.cycles) : std::nullopt, o.strategies};
+  auto problems = verify_results(*r, expect);
+  for (const auto& p : problems) fmt::print(stderr, "verify: FAIL {}\n", p);
+  if (!problems.empty()) return kExitFailure;
+  fmt::print("verify: OK {} cycles of {} with {} callbacks each\n", r->cycles.size(), fmt::join(r->strategies, ", "),
+             r->callbacks);
+  return 0;
+}
+
+int dispatch(const Options& o) {
+  switch (o.command) {
+    case Command::run: return run_command(o);
+    case Command::report: return report_command(o);
+    case Command::verify: return verify_command(o);
+  }
+  return kExitUsage;
+}
+
+}  // namespace rcu_unload
