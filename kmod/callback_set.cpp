@@ -21,19 +21,23 @@ void callback_set::invoke(ru_rcu_head *head)
 	__atomic_fetch_add(&owner->invoked_, 1, __ATOMIC_RELEASE);
 }
 
+long callback_set::enqueue_here(unsigned int count)
+{
+	for (unsigned int i = 0; i < count; i++) {
+		auto *cb = new tracked_callback{{nullptr, nullptr}, this, tracked_callback::live};
+		if (!cb)
+			return -RU_ENOMEM;
+		__atomic_fetch_add(&enqueued_, 1, __ATOMIC_RELAXED);
+		flavor_.call(&cb->head, invoke);
+	}
+	return 0;
+}
+
 long callback_set::enqueue_on_cpu(void *arg, unsigned int, unsigned int index, unsigned int count)
 {
 	auto *set = static_cast<callback_set *>(arg);
-	unsigned int share = set->total_ / count + (index < set->total_ % count ? 1 : 0);
 
-	for (unsigned int i = 0; i < share; i++) {
-		auto *cb = new tracked_callback{{nullptr, nullptr}, set, tracked_callback::live};
-		if (!cb)
-			return -RU_ENOMEM;
-		__atomic_fetch_add(&set->enqueued_, 1, __ATOMIC_RELAXED);
-		set->flavor_.call(&cb->head, invoke);
-	}
-	return 0;
+	return set->enqueue_here(set->total_ / count + (index < set->total_ % count ? 1 : 0));
 }
 
 long callback_set::enqueue_spread(unsigned int total)

@@ -10,6 +10,8 @@ public:
 
 	// Spreads `total` callbacks over the online CPUs, each enqueued on its own CPU.
 	long enqueue_spread(unsigned int total);
+	// Enqueues `count` callbacks on the calling CPU; 0 or -errno.
+	long enqueue_here(unsigned int count);
 
 	unsigned long enqueued() const { return __atomic_load_n(&enqueued_, __ATOMIC_RELAXED); }
 	unsigned long invoked() const { return __atomic_load_n(&invoked_, __ATOMIC_ACQUIRE); }

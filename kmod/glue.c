@@ -6,6 +6,9 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/completion.h>
+#include <linux/err.h>
+#include <linux/kthread.h>
+#include <linux/srcu.h>
 #include <linux/cpu.h>
 #include <linux/cpumask.h>
 #include <linux/delay.h>
@@ -40,7 +43,27 @@ static unsigned long tag;
 module_param(tag, ulong, 0444);
 MODULE_PARM_DESC(tag, "Opaque id echoed in every record, chosen by the harness");
 
-static unsigned int force_steps = RU_FORCE_ALL;
+static char *flavor = "rcu";
+module_param(flavor, charp, 0444);
+MODULE_PARM_DESC(flavor, "RCU flavor of the callbacks: rcu, srcu (the module's own srcu_struct) or tasks");
+
+static unsigned int readers;
+module_param(readers, uint, 0444);
+MODULE_PARM_DESC(readers, "Reader kthreads looping over read-side critical sections while loaded (0..64)");
+
+static unsigned int reader_hold_us = 10;
+module_param(reader_hold_us, uint, 0444);
+MODULE_PARM_DESC(reader_hold_us, "Length of each reader critical section, in microseconds (0..10000)");
+
+static unsigned int churn;
+module_param(churn, uint, 0444);
+MODULE_PARM_DESC(churn, "Callbacks per millisecond each CPU's producer enqueues while loaded (0..1000)");
+
+static bool allow_unsafe;
+module_param(allow_unsafe, bool, 0444);
+MODULE_PARM_DESC(allow_unsafe, "Permit strategy=unsafe-none, which unloads with callbacks pending (crashes)");
+
+static unsigned int force_steps = RU_FORCE_DEFAULT;
 module_param(force_steps, uint, 0444);
 MODULE_PARM_DESC(force_steps, "force-qs ingredients, a bit mask: 1 start a grace period at once, 2 stop_machine every CPU (momentary dyntick-idle), 4 rcu_force_quiescent_state()");
 
@@ -76,7 +99,7 @@ static const struct kernel_param_ops strategy_ops = {
 	.get = strategy_get,
 };
 module_param_cb(strategy, &strategy_ops, &strategy, 0644);
-MODULE_PARM_DESC(strategy, "Unload strategy run at exit; writable until rmmod (auto, barrier, sync-exp, force-qs)");
+MODULE_PARM_DESC(strategy, "Unload strategy run at exit; writable until rmmod (auto, barrier, sync-exp, force-qs, boost, unsafe-none)");
 
 void ru_get_params(struct ru_params *params)
 {
@@ -84,6 +107,11 @@ void ru_get_params(struct ru_params *params)
 	params->tag = tag;
 	params->force_steps = READ_ONCE(force_steps);
 	params->force_interval_us = READ_ONCE(force_interval_us);
+	params->flavor = flavor;
+	params->readers = readers;
+	params->reader_hold_us = reader_hold_us;
+	params->churn = churn;
+	params->allow_unsafe = allow_unsafe;
 }
 
 int ru_param_strategy(void)
@@ -212,6 +240,50 @@ void ru_background_finish(struct ru_background *bg)
 	kfree(bg);
 }
 
+struct ru_thread *ru_thread_start(int (*fn)(void *arg), void *arg, const char *name, int cpu)
+{
+	struct task_struct *task;
+
+	if (cpu >= 0)
+		task = kthread_create_on_cpu(fn, arg, cpu, name);
+	else
+		task = kthread_create(fn, arg, "%s", name);
+	if (IS_ERR(task))
+		return NULL;
+	wake_up_process(task);
+	return (struct ru_thread *)task;
+}
+
+int ru_thread_should_stop(void)
+{
+	return kthread_should_stop();
+}
+
+void ru_thread_stop(struct ru_thread *thread)
+{
+	kthread_stop((struct task_struct *)thread);
+}
+
+void ru_thread_boost(struct ru_thread *thread)
+{
+	sched_set_fifo((struct task_struct *)thread);
+}
+
+void ru_thread_unboost_self(void)
+{
+	sched_set_normal(current, 0);
+}
+
+void ru_delay_us(unsigned int us)
+{
+	udelay(us);
+}
+
+void ru_cond_resched(void)
+{
+	cond_resched();
+}
+
 void ru_get_kernel_info(struct ru_kernel_info *info)
 {
 	if (IS_ENABLED(CONFIG_TINY_RCU))
@@ -231,10 +303,22 @@ void ru_get_kernel_info(struct ru_kernel_info *info)
 		info->preempt = RU_PREEMPT_NONE;
 
 	info->rcu_boost = IS_ENABLED(CONFIG_RCU_BOOST);
+	info->tasks_rcu = IS_ENABLED(CONFIG_TASKS_RCU);
 	info->online_cpus = num_online_cpus();
 }
 
 /* ---- vanilla RCU ---- */
+int ru_rcu_read_lock(void)
+{
+	rcu_read_lock();
+	return 0;
+}
+
+void ru_rcu_read_unlock(int cookie)
+{
+	rcu_read_unlock();
+}
+
 void ru_call_rcu(struct ru_rcu_head *head, ru_rcu_callback_t fn)
 {
 	call_rcu((struct rcu_head *)head, (rcu_callback_t)fn);
@@ -284,6 +368,76 @@ int ru_force_qs_on_each_cpu(void)
 {
 	/* multi_cpu_stop() calls rcu_momentary_dyntick_idle() on every CPU it holds. */
 	return stop_machine(stop_machine_nop, NULL, NULL);
+}
+
+/* ---- SRCU ---- */
+static struct srcu_struct module_srcu;
+
+int ru_srcu_init(void)
+{
+	return init_srcu_struct(&module_srcu);
+}
+
+void ru_srcu_cleanup(void)
+{
+	cleanup_srcu_struct(&module_srcu);
+}
+
+int ru_srcu_read_lock(void)
+{
+	return srcu_read_lock(&module_srcu);
+}
+
+void ru_srcu_read_unlock(int idx)
+{
+	srcu_read_unlock(&module_srcu, idx);
+}
+
+void ru_call_srcu(struct ru_rcu_head *head, ru_rcu_callback_t fn)
+{
+	call_srcu(&module_srcu, (struct rcu_head *)head, (rcu_callback_t)fn);
+}
+
+void ru_srcu_barrier(void)
+{
+	srcu_barrier(&module_srcu);
+}
+
+void ru_synchronize_srcu_expedited(void)
+{
+	synchronize_srcu_expedited(&module_srcu);
+}
+
+unsigned long ru_srcu_gp_cookie(void)
+{
+	return get_state_synchronize_srcu(&module_srcu);
+}
+
+int ru_srcu_gp_elapsed(unsigned long cookie)
+{
+	return poll_state_synchronize_srcu(&module_srcu, cookie);
+}
+
+void ru_srcu_start_gp(void)
+{
+	start_poll_synchronize_srcu(&module_srcu);
+}
+
+/* ---- Tasks RCU (the core refuses flavor=tasks when info->tasks_rcu is 0) ---- */
+void ru_call_rcu_tasks(struct ru_rcu_head *head, ru_rcu_callback_t fn)
+{
+#ifdef CONFIG_TASKS_RCU
+	call_rcu_tasks((struct rcu_head *)head, (rcu_callback_t)fn);
+#else
+	WARN_ON_ONCE(1);
+#endif
+}
+
+void ru_rcu_barrier_tasks(void)
+{
+#ifdef CONFIG_TASKS_RCU
+	rcu_barrier_tasks();
+#endif
 }
 
 /* ---- entry points ---- */

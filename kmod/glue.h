@@ -17,6 +17,7 @@ typedef unsigned long long ru_u64;
 
 /* errno values the core returns (checked against the kernel's in glue.c). */
 enum { RU_ENOMEM = 12, RU_EINVAL = 22, RU_EOPNOTSUPP = 95 };
+#define RU_IS_ERR_VALUE(x) ((unsigned long)(x) >= (unsigned long)-4095)
 
 /* Layout-compatible with struct rcu_head (static_assert in glue.c). */
 struct ru_rcu_head {
@@ -51,6 +52,17 @@ struct ru_background *ru_background_start(void (*fn)(void *arg), void *arg);
 int ru_background_done(struct ru_background *bg);
 void ru_background_finish(struct ru_background *bg);
 
+/* Kernel threads running fn(arg) until stopped; cpu < 0 means unbound. */
+struct ru_thread;
+struct ru_thread *ru_thread_start(int (*fn)(void *arg), void *arg, const char *name, int cpu);
+int ru_thread_should_stop(void);
+void ru_thread_stop(struct ru_thread *thread);
+/* Raise a thread to SCHED_FIFO (priority boost); the current thread back to normal. */
+void ru_thread_boost(struct ru_thread *thread);
+void ru_thread_unboost_self(void);
+void ru_delay_us(unsigned int us);
+void ru_cond_resched(void);
+
 /* Kernel type, from the build-time config and the runtime preemption model. */
 enum ru_rcu_type { RU_RCU_TINY, RU_RCU_TREE, RU_RCU_TREE_PREEMPT };
 enum ru_preempt_model { RU_PREEMPT_NONE, RU_PREEMPT_VOLUNTARY, RU_PREEMPT_FULL,
@@ -59,11 +71,14 @@ struct ru_kernel_info {
 	enum ru_rcu_type rcu;
 	enum ru_preempt_model preempt;
 	int rcu_boost;
+	int tasks_rcu;
 	unsigned int online_cpus;
 };
 void ru_get_kernel_info(struct ru_kernel_info *info);
 
 /* Vanilla RCU. */
+int ru_rcu_read_lock(void);
+void ru_rcu_read_unlock(int cookie);
 void ru_call_rcu(struct ru_rcu_head *head, ru_rcu_callback_t fn);
 void ru_rcu_barrier(void);
 void ru_synchronize_rcu_expedited(void);
@@ -80,18 +95,40 @@ int ru_rcu_force_quiescent_state(void);
  */
 int ru_force_qs_on_each_cpu(void);
 
+/* SRCU on the module's own srcu_struct, between ru_srcu_init() and ru_srcu_cleanup(). */
+int ru_srcu_init(void);
+void ru_srcu_cleanup(void);
+int ru_srcu_read_lock(void);
+void ru_srcu_read_unlock(int idx);
+void ru_call_srcu(struct ru_rcu_head *head, ru_rcu_callback_t fn);
+void ru_srcu_barrier(void);
+void ru_synchronize_srcu_expedited(void);
+unsigned long ru_srcu_gp_cookie(void);
+int ru_srcu_gp_elapsed(unsigned long cookie);
+void ru_srcu_start_gp(void);
+
+/* Tasks RCU: a voluntary context switch is the quiescent state. */
+void ru_call_rcu_tasks(struct ru_rcu_head *head, ru_rcu_callback_t fn);
+void ru_rcu_barrier_tasks(void);
+
 /* Module parameters, read through the glue because they live in C. */
 enum ru_force_step {
 	RU_FORCE_START_GP = 1,
 	RU_FORCE_STOP_MACHINE = 2,
 	RU_FORCE_FQS = 4,
 	RU_FORCE_ALL = 7,
+	RU_FORCE_DEFAULT = RU_FORCE_START_GP | RU_FORCE_FQS,
 };
 struct ru_params {
 	unsigned int callbacks;
 	unsigned long tag;
 	unsigned int force_steps;
 	unsigned int force_interval_us;
+	const char *flavor;
+	unsigned int readers;
+	unsigned int reader_hold_us;
+	unsigned int churn;
+	int allow_unsafe;
 };
 void ru_get_params(struct ru_params *params);
 int ru_param_strategy(void);

@@ -4,10 +4,13 @@
 #pragma once
 #include "flavor.hpp"
 
+struct reader_pool;
+
 struct unload_context {
 	const rcu_flavor &flavor;
 	const ru_kernel_info &kernel;
 	const ru_params &params;
+	reader_pool *readers; // still running during the wait; nullptr if none
 };
 
 struct unload_outcome {
@@ -18,16 +21,23 @@ struct unload_outcome {
 
 struct unload_strategy {
 	const char *name;
+	bool unsafe; // leaves callbacks pending: refused unless allow_unsafe=1
 	// Either waits itself, or (auto) names the strategy that suits this kernel.
 	unload_outcome (*wait)(const unload_context &ctx);
-	const unload_strategy *(*pick)(const ru_kernel_info &kernel);
+	const unload_strategy *(*pick)(const ru_kernel_info &kernel, const rcu_flavor &flavor);
 };
 
 extern const unload_strategy strategy_auto;
 extern const unload_strategy strategy_barrier;
 extern const unload_strategy strategy_sync_exp;
 extern const unload_strategy strategy_force_qs;
+extern const unload_strategy strategy_boost;
+extern const unload_strategy strategy_unsafe_none;
+
+// The force-qs rounds, shared by the strategies built on them.
+unload_outcome force_quiescent_states_until_barrier(const unload_context &ctx);
 
 // The strategy asked for, resolved through auto's pick where needed.
 const unload_strategy &strategy_at(int index);
-const unload_strategy &strategy_resolve(const unload_strategy &asked, const ru_kernel_info &kernel);
+const unload_strategy &strategy_resolve(const unload_strategy &asked, const ru_kernel_info &kernel,
+				       const rcu_flavor &flavor);

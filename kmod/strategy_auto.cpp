@@ -2,12 +2,17 @@
 // Picks the patent's method for the running kernel's type.
 #include "strategy.hpp"
 
-static const unload_strategy *auto_pick(const ru_kernel_info &kernel)
+static const unload_strategy *auto_pick(const ru_kernel_info &kernel, const rcu_flavor &flavor)
 {
-	// TINY_RCU has no grace-period kthread to prod; its barrier completes once we block.
-	if (kernel.rcu == RU_RCU_TINY)
+	// TINY_RCU has no grace-period kthread to prod; its barrier completes once we
+	// block. Tasks RCU has nothing to expedite.
+	if (kernel.rcu == RU_RCU_TINY || !flavor.expedite)
 		return &strategy_barrier;
+	// Preemptible RCU: readers preempted in their critical sections hold the grace
+	// period; boosting ours costs nothing when there are none.
+	if (kernel.rcu == RU_RCU_TREE_PREEMPT)
+		return &strategy_boost;
 	return &strategy_force_qs;
 }
 
-const unload_strategy strategy_auto = {"auto", nullptr, auto_pick};
+const unload_strategy strategy_auto = {"auto", false, nullptr, auto_pick};

@@ -12,27 +12,36 @@ void run_barrier(void *flavor)
 
 unload_outcome force_qs_wait(const unload_context &ctx)
 {
-	ru_background *barrier = ru_background_start(run_barrier, const_cast<rcu_flavor *>(&ctx.flavor));
-	unsigned long rounds = 0;
-	const ru_u64 start = ru_now_ns();
-	ru_u64 gp_ns = 0;
-	// Splits the wait into the grace period and the callback invocation after it.
-	const unsigned long cookie = ctx.flavor.gp_cookie();
+	return force_quiescent_states_until_barrier(ctx);
+}
+} // namespace
 
-	if (!barrier)
-		return {-RU_ENOMEM, 0, 0};
+unload_outcome force_quiescent_states_until_barrier(const unload_context &ctx)
+{
+	const rcu_flavor &flavor = ctx.flavor;
 	const unsigned int steps = ctx.params.force_steps;
 	const unsigned int interval_us = ctx.params.force_interval_us;
+	unsigned long rounds = 0;
+	ru_u64 gp_ns = 0;
+
+	if (!flavor.expedite)
+		return {-RU_EOPNOTSUPP, 0, 0};
+	const ru_u64 start = ru_now_ns();
+	// Splits the wait into the grace period and the callback invocation after it.
+	const unsigned long cookie = flavor.gp_cookie();
+	ru_background *barrier = ru_background_start(run_barrier, const_cast<rcu_flavor *>(&flavor));
+	if (!barrier)
+		return {-RU_ENOMEM, 0, 0};
 
 	if (steps & RU_FORCE_START_GP)
-		ctx.flavor.start_gp();
+		flavor.start_gp();
 	while (!ru_background_done(barrier)) {
 		if (steps & RU_FORCE_STOP_MACHINE)
 			ru_force_qs_on_each_cpu();
 		if (steps & RU_FORCE_FQS)
-			ctx.flavor.force_quiescent_state();
+			flavor.expedite();
 		rounds++;
-		if (!gp_ns && ctx.flavor.gp_elapsed(cookie))
+		if (!gp_ns && flavor.gp_elapsed(cookie))
 			gp_ns = ru_now_ns() - start;
 		// Short against a 4 ms jiffy, long enough for the grace-period kthread to act
 		// on one scan request before the next.
@@ -41,6 +50,5 @@ unload_outcome force_qs_wait(const unload_context &ctx)
 	ru_background_finish(barrier);
 	return {0, rounds, gp_ns};
 }
-} // namespace
 
-const unload_strategy strategy_force_qs = {"force-qs", force_qs_wait, nullptr};
+const unload_strategy strategy_force_qs = {"force-qs", false, force_qs_wait, nullptr};

@@ -5,9 +5,11 @@
 
 static unload_outcome sync_exp_wait(const unload_context &ctx)
 {
+	if (!ctx.flavor.sync_expedited)
+		return {-RU_EOPNOTSUPP, 0, 0};
 	ctx.flavor.sync_expedited();
 	ctx.flavor.barrier();
 	return {0, 1, 0};
 }
 
-const unload_strategy strategy_sync_exp = {"sync-exp", sync_exp_wait, nullptr};
+const unload_strategy strategy_sync_exp = {"sync-exp", false, sync_exp_wait, nullptr};

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include "names.hpp"
 #include "strategy.hpp"
 
 namespace {
@@ -8,15 +9,10 @@ const unload_strategy *const strategies[] = {
 	&strategy_barrier,
 	&strategy_sync_exp,
 	&strategy_force_qs,
+	&strategy_boost,
+	&strategy_unsafe_none,
 };
 constexpr int strategy_count = sizeof(strategies) / sizeof(strategies[0]);
-
-bool same_name(const char *a, const char *b)
-{
-	while (*a && *a == *b)
-		a++, b++;
-	return *a == *b;
-}
 } // namespace
 
 const unload_strategy &strategy_at(int index)
@@ -24,9 +20,10 @@ const unload_strategy &strategy_at(int index)
 	return *strategies[index >= 0 && index < strategy_count ? index : 0];
 }
 
-const unload_strategy &strategy_resolve(const unload_strategy &asked, const ru_kernel_info &kernel)
+const unload_strategy &strategy_resolve(const unload_strategy &asked, const ru_kernel_info &kernel,
+				       const rcu_flavor &flavor)
 {
-	return asked.pick ? *asked.pick(kernel) : asked;
+	return asked.pick ? *asked.pick(kernel, flavor) : asked;
 }
 
 extern "C" int ru_strategy_lookup(const char *name)
