@@ -2,14 +2,15 @@
 # mkinitramfs.sh --out FILE --harness BIN --module KO [--extra SRC[=DEST]]...
 # Build the base guest initramfs (gzip'd newc cpio, reproducible): busybox (Debian's
 # busybox-static) with its applet links, /init = scripts/guest-init, the harness at
-# /bin/rcu-unload with every shared library ldd lists (and the ELF interpreter) at the same paths,
-# the module at /rcu_unload.ko, and each --extra file at DEST (default /basename; dynamically
-# linked executables bring their libraries too). /job.sh comes per boot from mkjob.sh.
+# /bin/rcu-unload (debug info stripped) with every shared library ldd lists and the ELF
+# interpreter at the same paths, the module at /rcu_unload.ko, and each --extra file at DEST
+# (default /basename; dynamically linked executables bring their libraries too).
+# /job.sh comes per boot from mkjob.sh.
 set -euo pipefail
 # shellcheck source=common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-usage() { sed -n '2,7s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+usage() { sed -n '2,8s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 out='' harness='' module=''
 extras=()
 while (($#)); do
@@ -67,6 +68,10 @@ add_file "$busybox" /bin/busybox 0755
     die "creating the busybox applet links in $stage failed"
 add_file "$RCU_UNLOAD_SCRIPTS/guest-init" /init 0755
 add_file "$harness" /bin/rcu-unload 0755
+# Debug info is of no use in the guest and only makes the initramfs slower to boot.
+if command -v strip >/dev/null 2>&1; then
+    strip --strip-debug "$stage/bin/rcu-unload" || die "strip --strip-debug of the harness '$harness' failed"
+fi
 add_libs "$harness"
 add_file "$module" /rcu_unload.ko 0644
 for spec in "${extras[@]}"; do
