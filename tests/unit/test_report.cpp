@@ -58,3 +58,11 @@ TEST_CASE("gnuplot writes the PNG") {
   CHECK(std::string(magic + 1, 3) == "PNG");
   std::filesystem::remove(png);
 }
+
+TEST_CASE("a strategy without cycles gets dashes instead of zeros") {
+  auto r = test::good_results(2, {"barrier"});
+  r.strategies.push_back("direct");
+  auto text = format_report(r, false);
+  CHECK(text.find("direct           0          -") != std::string::npos);
+  CHECK(text.find(" 0.000 ") == std::string::npos);
+}

@@ -30,7 +30,7 @@ TEST_CASE("verify catches missing cycles and wrong strategies") {
   CHECK(mentions(wrong, "strategies are [barrier, force-qs], expected [barrier, sync-exp]"));
 }
 
-TEST_CASE("verify catches lost callbacks, zero timings, interruption, errors and taint") {
+TEST_CASE("verify catches lost callbacks and zero timings and interruption and errors and taint") {
   auto r = test::good_results(4, {"barrier"});
   r.cycles[1].invoked = 999;
   r.cycles[2].exit_ns = 0;

@@ -21,15 +21,6 @@ static_assert(std::atomic<bool>::is_always_lock_free, "the signal handler needs 
 
 extern "C" void request_stop(int) { g_stop.store(true); }
 
-// No SA_RESTART: a blocking wait wakes up, and the loop finishes the current cycle before stopping.
-void install_stop_handlers() {
-  struct sigaction sa {};
-  sa.sa_handler = request_stop;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
-}
-
 int fail(const std::string& message) {
   fmt::print(stderr, "rcu-unload: {}\n", message);
   return kExitFailure;
@@ -37,15 +28,24 @@ int fail(const std::string& message) {
 
 }  // namespace
 
+const std::atomic<bool>& stop_on_signals() {
+  // No SA_RESTART: a blocking wait wakes up, and the loop finishes the current cycle before stopping.
+  struct sigaction sa {};
+  sa.sa_handler = request_stop;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  return g_stop;
+}
+
 int run_command(const Options& o) {
   auto loader = ModuleLoader::open(o.module);
   if (!loader) return fail(loader.error());
   auto reader = KmsgReader::open();
   if (!reader) return fail(reader.error());
 
-  install_stop_handlers();
   RunConfig config{o.strategies, o.cycles, o.callbacks, o.tag_base};
-  RunEnvironment env{**loader, **reader, g_stop};
+  RunEnvironment env{**loader, **reader, stop_on_signals()};
   env.taint = [] { return read_taint(); };
   env.on_cycle = [&](const Cycle& c) {
     fmt::print(stderr, "cycle {}/{} {:<10} picked {:<10} syscall {:10.3f} ms  exit {:10.3f} ms  invoked {}/{}\n",
@@ -65,11 +65,12 @@ int run_command(const Options& o) {
   outcome.results.cmdline = info.cmdline;
   outcome.results.cpus = info.cpus;
 
-  fmt::print("{}", format_report(outcome.results));
+  fmt::print("{}", format_report(outcome.results, false));
   std::fflush(stdout);
   if (!o.json.empty()) {
     if (auto problem = save_results(o.json, outcome.results)) return fail(*problem);
   }
+  for (const auto& w : outcome.results.warnings) fmt::print(stderr, "rcu-unload: warning: {}\n", w);
   for (const auto& e : outcome.results.errors) fmt::print(stderr, "rcu-unload: error: {}\n", e);
   if (outcome.results.interrupted) fmt::print(stderr, "rcu-unload: interrupted, partial results kept\n");
   return outcome.exit_code;

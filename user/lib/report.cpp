@@ -29,6 +29,10 @@ void append_table(std::string& out, const Results& r, Metric m) {
   for (const auto& name : names) {
     auto sample = metric_sample(r, name, m);
     auto s = summarize(sample);
+    if (s.n == 0) {
+      out += fmt::format("{:<12} {:>5} {:>10} {:>10} {:>10} {:>10} {:>10}  -\n", name, 0, "-", "-", "-", "-", "-");
+      continue;
+    }
     std::string ratio = "-";
     if (name == names.front())
       ratio = "reference";
@@ -47,13 +51,14 @@ std::string gnuplot_string(const std::string& s) {
 
 }  // namespace
 
-std::string format_report(const Results& r) {
+std::string format_report(const Results& r, bool with_problems) {
   std::string out = fmt::format("kernel {}, {} cpus, {} callbacks, {} cycles{}\n", r.kernel.empty() ? "?" : r.kernel,
                                 r.cpus, r.callbacks, r.cycles.size(), r.interrupted ? " (interrupted)" : "");
   for (auto m : {Metric::syscall_ns, Metric::exit_ns}) {
     out += '\n';
     append_table(out, r, m);
   }
+  if (!with_problems) return out;
   for (const auto& w : r.warnings) out += "\nwarning: " + w;
   for (const auto& e : r.errors) out += "\nerror: " + e;
   if (!r.warnings.empty() || !r.errors.empty()) out += '\n';

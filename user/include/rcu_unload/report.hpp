@@ -10,7 +10,8 @@ namespace rcu_unload {
 
 // One table per metric (rmmod syscall, module exit path): a row per strategy with n and
 // p50/p90/p99/min/max in ms, and p50 relative to the first strategy with its bootstrap 95% CI.
-std::string format_report(const Results& r);
+// With `with_problems`, the run's warnings and errors follow the tables.
+std::string format_report(const Results& r, bool with_problems = true);
 
 struct PlotInput {
   std::string label;  // prefixes the curve titles when several files are plotted
