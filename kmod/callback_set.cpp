@@ -33,6 +33,25 @@ long callback_set::enqueue_here(unsigned int count)
 	return 0;
 }
 
+ru_u64 callback_set::invoke_cost_ns(const rcu_flavor &flavor, unsigned int samples)
+{
+	callback_set scratch(flavor);
+	auto **cbs = new tracked_callback *[samples];
+	unsigned int made = 0;
+
+	if (!cbs)
+		return 0;
+	while (made < samples && (cbs[made] = new tracked_callback{{nullptr, nullptr}, &scratch,
+								   tracked_callback::live}))
+		made++;
+	ru_u64 start = ru_now_ns();
+	for (unsigned int i = 0; i < made; i++)
+		invoke(&cbs[i]->head);
+	ru_u64 elapsed = ru_now_ns() - start;
+	delete[] cbs;
+	return made == samples ? elapsed / samples : 0;
+}
+
 long callback_set::enqueue_on_cpu(void *arg, unsigned int, unsigned int index, unsigned int count)
 {
 	auto *set = static_cast<callback_set *>(arg);

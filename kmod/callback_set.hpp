@@ -13,6 +13,10 @@ public:
 	// Enqueues `count` callbacks on the calling CPU; 0 or -errno.
 	long enqueue_here(unsigned int count);
 
+	// What invoking one callback costs, measured by invoking `samples` directly:
+	// the floor any unload strategy pays per callback. 0 if memory ran out.
+	static ru_u64 invoke_cost_ns(const rcu_flavor &flavor, unsigned int samples);
+
 	unsigned long enqueued() const { return __atomic_load_n(&enqueued_, __ATOMIC_RELAXED); }
 	unsigned long invoked() const { return __atomic_load_n(&invoked_, __ATOMIC_ACQUIRE); }
 	unsigned long corrupted() const { return __atomic_load_n(&corrupted_, __ATOMIC_RELAXED); }

@@ -12,6 +12,7 @@ constexpr unsigned int max_callbacks = 1000000;
 constexpr unsigned int min_force_interval_us = 10, max_force_interval_us = 100000;
 constexpr unsigned int max_reader_hold_us = 10000;
 constexpr unsigned int max_churn_per_ms = 1000;
+constexpr unsigned int limit_samples = 1000;
 
 const char *const rcu_type_names[] = {"tiny", "tree", "tree-preempt"};
 const char *const preempt_names[] = {"none", "voluntary", "full", "rt"};
@@ -147,10 +148,23 @@ extern "C" int ru_core_init(void)
 			return fail_init(ret, "readers-failed");
 	}
 
-	ru_log(RU_LOG_INFO, "init v=%d tag=%lu flavor=%s strategy=%s cpus=%u enqueued=%lu init_ns=%llu",
+	ru_u64 init_ns = ru_now_ns() - start;
+	ru_u64 exp_gp_ns = 0, cb_cost_ns = 0;
+	if (state.params.measure_limit) {
+		// The limit an unload can approach: one expedited grace period, then the
+		// callbacks' own cost.
+		if (state.flavor->sync_expedited) {
+			ru_u64 gp_start = ru_now_ns();
+			state.flavor->sync_expedited();
+			exp_gp_ns = ru_now_ns() - gp_start;
+		}
+		cb_cost_ns = callback_set::invoke_cost_ns(*state.flavor, limit_samples);
+	}
+	ru_log(RU_LOG_INFO, "init v=%d tag=%lu flavor=%s strategy=%s cpus=%u enqueued=%lu init_ns=%llu "
+	       "exp_gp_ns=%llu cb_cost_ns=%llu",
 	       record_version, state.params.tag, state.flavor->name,
 	       strategy_at(ru_param_strategy()).name, state.kernel.online_cpus,
-	       state.callbacks->enqueued(), ru_now_ns() - start);
+	       state.callbacks->enqueued(), init_ns, exp_gp_ns, cb_cost_ns);
 	return 0;
 }
 

@@ -63,6 +63,10 @@ static bool allow_unsafe;
 module_param(allow_unsafe, bool, 0444);
 MODULE_PARM_DESC(allow_unsafe, "Permit strategy=unsafe-none, which unloads with callbacks pending (crashes)");
 
+static bool measure_limit;
+module_param(measure_limit, bool, 0444);
+MODULE_PARM_DESC(measure_limit, "At load, time one expedited grace period and the cost of invoking a callback (init record: exp_gp_ns, cb_cost_ns)");
+
 static unsigned int force_steps = RU_FORCE_DEFAULT;
 module_param(force_steps, uint, 0444);
 MODULE_PARM_DESC(force_steps, "force-qs ingredients, a bit mask: 1 start a grace period at once, 2 stop_machine every CPU (momentary dyntick-idle), 4 rcu_force_quiescent_state()");
@@ -112,6 +116,7 @@ void ru_get_params(struct ru_params *params)
 	params->reader_hold_us = reader_hold_us;
 	params->churn = churn;
 	params->allow_unsafe = allow_unsafe;
+	params->measure_limit = measure_limit;
 }
 
 int ru_param_strategy(void)

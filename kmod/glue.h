@@ -129,6 +129,7 @@ struct ru_params {
 	unsigned int reader_hold_us;
 	unsigned int churn;
 	int allow_unsafe;
+	int measure_limit;
 };
 void ru_get_params(struct ru_params *params);
 int ru_param_strategy(void);
