@@ -15,4 +15,5 @@ void operator delete[](void *ptr, size_t) noexcept { ru_free(ptr); }
 
 // g++ references this weakly from every vtable with a pure virtual; left undefined,
 // modpost accepts the weak reference and a call would jump to address 0.
+extern "C" void __cxa_pure_virtual();
 extern "C" void __cxa_pure_virtual() { ru_bug("pure virtual function called"); }

@@ -10,8 +10,9 @@ packages=(
     # harness and tests
     g++ make cmake pkg-config libkmod-dev libcli11-dev nlohmann-json3-dev libfmt-dev catch2
     gnuplot-nox
-    # external module builds against Debian's headers (kbuild's tools need libelf/libssl)
-    gcc-12 g++-12 libelf1 libssl3 binutils
+    # external module builds against Debian's headers (kbuild's tools need libelf/libssl;
+    # 6.12 runs pahole for module BTF)
+    gcc-12 g++-12 libelf1 libssl3 binutils dwarves
     # guest images and boots
     qemu-system-x86 busybox-static cpio gzip
 )
