@@ -3,6 +3,8 @@
 
 RCU_UNLOAD_SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 RCU_UNLOAD_CACHE=${RCU_UNLOAD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rcu-unload}
+# Absolute: unpacked kernel headers refer to their own root by this path.
+[[ $RCU_UNLOAD_CACHE == /* ]] || RCU_UNLOAD_CACHE=$PWD/$RCU_UNLOAD_CACHE
 # Fixed timestamp for every file put into an archive, so archives are reproducible.
 RCU_UNLOAD_EPOCH=${SOURCE_DATE_EPOCH:-0}
 export RCU_UNLOAD_CACHE RCU_UNLOAD_SCRIPTS

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # qemu-run.sh --kernel VMLINUZ --initrd FILE --log CONSOLE.log [--job SCRIPT] [--out RESULTS.json]
-#             [--append "EXTRA CMDLINE"] [--smp 2] [--mem 1024] [--timeout 300] [--verbose]
+#             [--append "EXTRA CMDLINE"] [--smp 2] [--mem 1024] [--timeout 300] [--verbose] [--bzimage]
+# VMLINUZ is a bzImage or a PVH ELF; given DIR/vmlinuz with DIR/vmlinux beside it (fetch-kernel.sh
+# makes one), boots DIR/vmlinux (no in-guest decompression: faster) unless --bzimage.
 # Boot the kernel in QEMU (TCG, no KVM needed) with the initramfs (plus /job.sh from --job,
 # appended as a second cpio), serial console logged to CONSOLE.log (kept). Afterwards the JSON
 # printed between the results markers goes to --out. Exit status: the job's (from the
@@ -11,8 +13,8 @@ set -euo pipefail
 # shellcheck source=common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-usage() { sed -n '2,9s/^# \{0,1\}//p' "$0" >&2; exit 2; }
-kernel='' initrd='' job='' append='' log='' out='' verbose=0
+usage() { sed -n '2,11s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+kernel='' initrd='' job='' append='' log='' out='' verbose=0 bzimage=0
 smp=2 mem=1024 timeout=300
 while (($#)); do
     case $1 in
@@ -26,6 +28,7 @@ while (($#)); do
         --log) log=${2:?--log needs a value}; shift 2 ;;
         --out) out=${2:?--out needs a value}; shift 2 ;;
         --verbose | -v) verbose=1; shift ;;
+        --bzimage) bzimage=1; shift ;;
         -h | --help) usage ;;
         *) log "unknown argument '$1'"; usage ;;
     esac
@@ -34,6 +37,9 @@ done
 [[ $smp =~ ^[1-9][0-9]*$ && $mem =~ ^[1-9][0-9]*$ && $timeout =~ ^[1-9][0-9]*$ ]] ||
     { log "--smp, --mem and --timeout take positive integers"; usage; }
 need_file "$kernel" "kernel image (--kernel)"
+if ((!bzimage)) && [[ $(basename "$kernel") == vmlinuz && -f $(dirname "$kernel")/vmlinux ]]; then
+    kernel=$(dirname "$kernel")/vmlinux
+fi
 need_file "$initrd" "initramfs (--initrd)"
 need_cmd qemu-system-x86_64 qemu-system-x86
 need_cmd timeout coreutils
@@ -56,7 +62,7 @@ cmdline="console=ttyS0,115200 loglevel=5 panic=-1 rdinit=/init i8042.noaux i8042
 qemu=(qemu-system-x86_64 -machine q35 -accel "tcg,thread=multi" -cpu max -smp "$smp" -m "$mem"
     -nodefaults -no-user-config -display none -monitor none -serial stdio -net none -no-reboot
     -kernel "$kernel" -initrd "$initrd" -append "$cmdline")
-log "booting $(basename "$kernel") (smp $smp, mem ${mem}M, timeout ${timeout}s), console log $log"
+log "booting $kernel (smp $smp, mem ${mem}M, timeout ${timeout}s), console log $log"
 start=$(date +%s.%N)
 set +e
 if ((verbose)); then
