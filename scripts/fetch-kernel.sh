@@ -31,7 +31,7 @@ mkdir -p "$kernels/by-name" "$debs"
 
 # make_vmlinux KDIR: unless done before, decompress KDIR/vmlinuz into KDIR/vmlinux when that is an
 # ELF with the PVH entry note: QEMU boots it directly, without the slow in-guest decompression
-# (about 3 s under TCG for Debian's xz kernels). On failure leaves KDIR/.no-vmlinux.
+# (about 3 s under TCG for Debian's xz kernels). If there is none, leaves KDIR/.no-vmlinux.
 make_vmlinux() {
     local k=$1 cfg unpack magic off
     [[ -f $k/vmlinux || -f $k/.no-vmlinux ]] && return 0
@@ -42,7 +42,11 @@ make_vmlinux() {
     elif grep -q '^CONFIG_KERNEL_GZIP=y' "$cfg"; then unpack='gzip -dc' magic='\x1f\x8b\x08'
     else unpack='' magic=''
     fi
-    if [[ -n $unpack ]] && command -v "${unpack%% *}" >/dev/null && command -v readelf >/dev/null; then
+    if [[ -n $unpack ]] && ! { command -v "${unpack%% *}" && command -v readelf; } >/dev/null; then
+        log "no ${unpack%% *} or readelf (xz-utils/zstd/lz4, binutils): $k/vmlinux not made, QEMU will boot vmlinuz"
+        return 0 # tried again once the tools are installed
+    fi
+    if [[ -n $unpack ]]; then
         while read -r off; do
             # The decompressor complains about the data after the stream: only the result counts.
             tail -c "+$((off + 1))" "$k/vmlinuz" | $unpack >"$k/vmlinux.tmp.$$" 2>/dev/null || true
@@ -54,7 +58,7 @@ make_vmlinux() {
         done < <(LC_ALL=C grep -aboP "$magic" "$k/vmlinuz" | head -n3 | cut -d: -f1)
     fi
     rm -f "$k/vmlinux.tmp.$$"
-    log "no PVH vmlinux from $k/vmlinuz (needs ${unpack:-a known compression} and readelf): QEMU will boot vmlinuz"
+    log "no PVH ELF found in $k/vmlinuz: QEMU will boot vmlinuz"
     touch "$k/.no-vmlinux"
 }
 
