@@ -5,11 +5,11 @@ BUILD := build
 HARNESS := $(BUILD)/user/rcu-unload
 CYCLES ?= 20
 CALLBACKS ?= 1000
-STRATEGIES ?= barrier sync-exp force-qs auto
+STRATEGIES ?= barrier sync-exp force-qs boost auto
 # KERNEL-NAME[:APPEND] configurations `make run` boots; names as in scripts/fetch-kernel.sh.
 RUN_CONFIGS ?= deb-6.1-amd64:preempt=none deb-6.1-amd64:preempt=full deb-6.1-rt
 
-.PHONY: all deps user unit test run clean
+.PHONY: all deps user unit test run bench clean
 all: user
 
 deps:
@@ -36,6 +36,10 @@ run: user
 			$(addprefix --strategy ,$(STRATEGIES)); \
 		$(HARNESS) report $$out/results.json; \
 	done
+
+# The benchmark: every strategy x callbacks interleaved in one boot per configuration.
+bench: user
+	scripts/bench.sh --cycles $(or $(BENCH_CYCLES),50) $(BENCH_CONFIGS)
 
 clean:
 	rm -rf $(BUILD)

@@ -57,6 +57,11 @@ bool params_valid(const ru_params &params, const ru_kernel_info &kernel)
 		return false;
 	}
 	const unload_strategy &strategy = strategy_at(ru_param_strategy());
+	if (strategy.applies && !strategy.applies(*flavor)) {
+		ru_log(RU_LOG_ERR, "invalid strategy=%s: flavor=%s has nothing for it to drive",
+		       strategy.name, flavor->name);
+		return false;
+	}
 	if (strategy.unsafe && !params.allow_unsafe) {
 		ru_log(RU_LOG_ERR, "invalid strategy=%s: unloads with callbacks pending, needs allow_unsafe=1",
 		       strategy.name);
@@ -100,7 +105,8 @@ unload_outcome wait_for_callbacks(const unload_strategy &strategy)
 	unload_context ctx{*state.flavor, state.kernel, state.params, state.readers};
 	unload_outcome outcome;
 
-	if (strategy.unsafe && !state.params.allow_unsafe)
+	if ((strategy.unsafe && !state.params.allow_unsafe) ||
+	    (strategy.applies && !strategy.applies(*state.flavor)))
 		outcome = {-RU_EINVAL, 0, 0};
 	else
 		outcome = strategy.wait(ctx);

@@ -22,6 +22,8 @@ struct unload_outcome {
 struct unload_strategy {
 	const char *name;
 	bool unsafe; // leaves callbacks pending: refused unless allow_unsafe=1
+	// Whether the flavor has what the strategy drives; nullptr: every flavor.
+	bool (*applies)(const rcu_flavor &flavor);
 	// Either waits itself, or (auto) names the strategy that suits this kernel.
 	unload_outcome (*wait)(const unload_context &ctx);
 	const unload_strategy *(*pick)(const ru_kernel_info &kernel, const rcu_flavor &flavor);
@@ -36,6 +38,7 @@ extern const unload_strategy strategy_unsafe_none;
 
 // The force-qs rounds, shared by the strategies built on them.
 unload_outcome force_quiescent_states_until_barrier(const unload_context &ctx);
+bool flavor_can_expedite(const rcu_flavor &flavor);
 
 // The strategy asked for, resolved through auto's pick where needed.
 const unload_strategy &strategy_at(int index);

@@ -6,7 +6,7 @@ static const unload_strategy *auto_pick(const ru_kernel_info &kernel, const rcu_
 {
 	// TINY_RCU has no grace-period kthread to prod; its barrier completes once we
 	// block. Tasks RCU has nothing to expedite.
-	if (kernel.rcu == RU_RCU_TINY || !flavor.expedite)
+	if (kernel.rcu == RU_RCU_TINY || !flavor_can_expedite(flavor))
 		return &strategy_barrier;
 	// Preemptible RCU: readers preempted in their critical sections hold the grace
 	// period; boosting ours costs nothing when there are none.
@@ -15,4 +15,4 @@ static const unload_strategy *auto_pick(const ru_kernel_info &kernel, const rcu_
 	return &strategy_force_qs;
 }
 
-const unload_strategy strategy_auto = {"auto", false, nullptr, auto_pick};
+const unload_strategy strategy_auto = {"auto", false, nullptr, nullptr, auto_pick};

@@ -8,4 +8,4 @@ static unload_outcome barrier_wait(const unload_context &ctx)
 	return {0, 0, 0};
 }
 
-const unload_strategy strategy_barrier = {"barrier", false, barrier_wait, nullptr};
+const unload_strategy strategy_barrier = {"barrier", false, nullptr, barrier_wait, nullptr};

@@ -14,4 +14,5 @@ static unload_outcome boost_wait(const unload_context &ctx)
 	return force_quiescent_states_until_barrier(ctx);
 }
 
-const unload_strategy strategy_boost = {"boost", false, boost_wait, nullptr};
+const unload_strategy strategy_boost = {"boost", false, flavor_can_expedite, boost_wait,
+				       nullptr};

@@ -24,8 +24,6 @@ unload_outcome force_quiescent_states_until_barrier(const unload_context &ctx)
 	unsigned long rounds = 0;
 	ru_u64 gp_ns = 0;
 
-	if (!flavor.expedite)
-		return {-RU_EOPNOTSUPP, 0, 0};
 	const ru_u64 start = ru_now_ns();
 	// Splits the wait into the grace period and the callback invocation after it.
 	const unsigned long cookie = flavor.gp_cookie();
@@ -51,4 +49,10 @@ unload_outcome force_quiescent_states_until_barrier(const unload_context &ctx)
 	return {0, rounds, gp_ns};
 }
 
-const unload_strategy strategy_force_qs = {"force-qs", false, force_qs_wait, nullptr};
+bool flavor_can_expedite(const rcu_flavor &flavor)
+{
+	return flavor.expedite && flavor.start_gp && flavor.gp_cookie;
+}
+
+const unload_strategy strategy_force_qs = {"force-qs", false, flavor_can_expedite, force_qs_wait,
+					   nullptr};

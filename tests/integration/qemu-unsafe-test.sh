@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# qemu-unsafe-test.sh HARNESS OUTDIR KERNEL allowed|refused
+# strategy=unsafe-none unloads with callbacks pending.
+#   refused: without allow_unsafe=1 the module must refuse to load (-EINVAL) and the
+#            harness must fail, quoting the module's log line.
+#   allowed: with allow_unsafe=1 the callbacks later run in freed module text; the boot
+#            must be reported as a kernel crash (qemu-run.sh exit 125), never as a pass.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+harness=$1 out=$2 kernel=$3 mode=$4
+params=()
+[[ $mode == allowed ]] && params=(--param allow_unsafe=1)
+"$top/scripts/guest-run.sh" --kernel "$kernel" --out "$out" --harness "$harness" --timeout 300 -- \
+    --cycles 3 --callbacks 1000 --strategy unsafe-none "${params[@]}"
+status=$?
+fail() { echo "qemu-unsafe-test ($mode): $*; console: $out/console.log" >&2; exit 1; }
+case $mode in
+    refused)
+        [[ $status -ne 0 && $status -lt 124 ]] || fail "expected the harness to fail, boot status $status"
+        grep -q 'invalid strategy=unsafe-none: .*needs allow_unsafe=1' "$out/console.log" ||
+            fail "the module's refusal is not in the console"
+        ;;
+    allowed)
+        [[ $status -eq 125 ]] || fail "expected a detected kernel crash (125), boot status $status"
+        ;;
+    *) fail "mode must be allowed or refused" ;;
+esac
+echo "qemu-unsafe-test ($mode): as expected (boot status $status)"
