@@ -34,10 +34,10 @@ TEST_CASE("system info names this kernel") {
 }
 
 TEST_CASE("preflight reports the first problem") {
-  PreflightFacts f{"/lib/rcu_unload.ko", true, true, true, false};
+  PreflightFacts f{"/lib/rcu_unload.ko", "rcu_unload", true, true, true, false};
   CHECK_FALSE(preflight_problem(f));
   f.already_loaded = true;
-  CHECK(preflight_problem(f)->find("already loaded") != std::string::npos);
+  CHECK(preflight_problem(f)->find("module rcu_unload (from /lib/rcu_unload.ko) is already loaded") != std::string::npos);
   f.modules_supported = false;
   CHECK(preflight_problem(f)->find("/proc/modules") != std::string::npos);
   f.root = false;

@@ -15,7 +15,8 @@ std::optional<std::string> preflight_problem(const PreflightFacts& f) {
   if (!f.modules_supported)
     return std::string("this kernel has no module support (/proc/modules is missing)");
   if (f.already_loaded)
-    return fmt::format("the module of {} is already loaded; unload it first (rmmod rcu_unload)", f.module_path);
+    return fmt::format("module {} (from {}) is already loaded; unload it first (rmmod {})", f.module_name,
+                       f.module_path, f.module_name);
   return std::nullopt;
 }
 
@@ -47,6 +48,7 @@ Result<std::unique_ptr<ModuleLoader>> ModuleLoader::open(const std::string& path
     return error(fmt::format("libkmod cannot open {}: {}", path, std::strerror(-rc)));
   std::unique_ptr<ModuleLoader> loader(new ModuleLoader(std::move(impl)));
 
+  facts.module_name = kmod_module_get_name(loader->impl_->mod);
   facts.already_loaded = loader->loaded();
   if (auto problem = preflight_problem(facts)) return error(*problem);
   return loader;

@@ -10,6 +10,7 @@ namespace rcu_unload {
 
 struct PreflightFacts {
   std::string module_path;
+  std::string module_name;         // as libkmod derives it from the path
   bool module_file = false;        // the .ko exists
   bool root = false;               // euid 0
   bool modules_supported = false;  // /proc/modules exists
