@@ -15,6 +15,8 @@ packages=(
     gcc-12 g++-12 libelf1 libssl3 binutils dwarves
     # guest images and boots
     qemu-system-x86 busybox-static cpio gzip
+    # fetch-kernel.sh decompresses the kernel once so the guest boots without unpacking it
+    xz-utils zstd lz4
 )
 missing=()
 for p in "${packages[@]}"; do
