@@ -7,11 +7,17 @@
 #include <functional>
 #include <map>
 #include <set>
+#include <filesystem>
+#include <fstream>
+#include <stdlib.h>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "rcu_unload/kmsg_reader.hpp"
+#include "rcu_unload/knobs.hpp"
 #include "rcu_unload/results.hpp"
+#include "rcu_unload/text.hpp"
 
 namespace rcu_unload::test {
 
@@ -23,8 +29,10 @@ class FakeKernel final : public ModuleBackend, public RecordSource {
   std::map<std::uint64_t, std::string> reject_insert;  // tag -> module's log line, insert gives -EINVAL
   std::map<std::uint64_t, unsigned> lose;              // tag -> callbacks that never run
   std::set<std::uint64_t> silent_exit;                 // tags whose exit record never appears
+  std::map<std::uint64_t, int> remove_error;           // tag -> -errno of remove(), module stays loaded
   std::function<void()> on_remove;
 
+  // Like the module: an unknown parameter or a bad value is -EINVAL after an "invalid" line.
   int insert(const std::string& options) override {
     inserts.push_back(options);
     parse(options);
@@ -32,23 +40,32 @@ class FakeKernel final : public ModuleBackend, public RecordSource {
       log(it->second);
       return -EINVAL;
     }
+    for (const auto& [key, value] : params_)
+      if (!known_param(key) || (key == "readers" && !parse_u64(value))) {
+        log(fmt::format("rcu_unload: invalid {}={}: not a known parameter or value", key, value));
+        return -EINVAL;
+      }
     loaded = true;
-    log(fmt::format("rcu_unload: init v=1 tag={} flavor=rcu strategy={} cpus=2 enqueued={} init_ns=1000", tag_,
-                    strategy_, callbacks_));
+    const bool measure = param("measure_limit") == "1";
+    log(fmt::format("rcu_unload: init v=1 tag={} flavor={} strategy={} cpus=2 enqueued={} init_ns=1000 exp_gp_ns={} "
+                    "cb_cost_ns={}",
+                    tag_, flavor(), strategy_, callbacks_, measure ? 2'000'000 + tag_ : 0, measure ? 100 : 0));
     return 0;
   }
 
   int remove() override {
     ++removes;
-    loaded = false;
     if (on_remove) on_remove();
+    if (auto it = remove_error.find(tag_); it != remove_error.end()) return it->second;
+    loaded = false;
     unsigned lost = lose.count(tag_) ? lose[tag_] : 0;
     if (lost) log(fmt::format("rcu_unload: error v=1 tag={} what=lost-callbacks lost={}", tag_, lost));
     if (!silent_exit.count(tag_))
-      log(fmt::format("rcu_unload: exit v=1 tag={} flavor=rcu strategy={} picked={} rcu=tree preempt=full cpus=2 "
-                      "enqueued={} invoked={} stop_ns=10 wait_ns={} total_ns={}",
-                      tag_, strategy_, strategy_ == "auto" ? "barrier" : strategy_, callbacks_, callbacks_ - lost,
-                      1000 * tag_, 1000 * tag_ + 500));
+      log(fmt::format("rcu_unload: exit v=1 tag={} flavor={} strategy={} picked={} rcu=tree preempt=full cpus=2 "
+                      "readers={} churn={} enqueued={} invoked={} rounds=3 stop_ns=10 gp_ns={} wait_ns={} total_ns={} "
+                      "future_key=x",
+                      tag_, flavor(), strategy_, strategy_ == "auto" ? "barrier" : strategy_, param("readers", "0"),
+                      param("churn", "0"), callbacks_, callbacks_ - lost, 900 * tag_, 1000 * tag_, 1000 * tag_ + 500));
     return 0;
   }
 
@@ -69,33 +86,101 @@ class FakeKernel final : public ModuleBackend, public RecordSource {
   void log(const std::string& message) { log_.push_back(fmt::format("3,{},{},-;{}\n", log_.size(), 1000 * log_.size(), message)); }
 
   void parse(const std::string& options) {
-    std::sscanf(options.c_str(), "callbacks=%u tag=%lu", &callbacks_, &tag_);
-    strategy_ = options.substr(options.find("strategy=") + 9);
+    params_.clear();
+    std::istringstream words(options);
+    for (std::string word; words >> word;) {
+      auto equals = word.find('=');
+      params_.emplace_back(word.substr(0, equals), word.substr(equals + 1));
+    }
+    callbacks_ = static_cast<unsigned>(parse_u64(param("callbacks")).value_or(0));
+    tag_ = parse_u64(param("tag")).value_or(0);
+    strategy_ = param("strategy");
   }
 
+  std::string param(const std::string& key, const std::string& fallback = {}) const {
+    for (const auto& [k, v] : params_)
+      if (k == key) return v;
+    return fallback;
+  }
+
+  static bool known_param(const std::string& key) {
+    for (auto k : {"callbacks", "tag", "strategy", "flavor", "readers", "reader_hold_us", "churn", "force_steps",
+                   "force_interval_us", "allow_unsafe", "measure_limit"})
+      if (key == k) return true;
+    return false;
+  }
+
+  std::string flavor() const { return param("flavor", "rcu"); }
+
   unsigned callbacks_ = 0;
-  unsigned long tag_ = 0;
+  std::uint64_t tag_ = 0;
   std::string strategy_;
+  std::vector<std::pair<std::string, std::string>> params_;
   std::vector<std::string> log_;
   std::size_t cursor_ = 0;
   RecordFilter filter_;
 };
 
 inline Cycle good_cycle(unsigned i, const std::string& strategy, unsigned callbacks) {
-  return Cycle{i, i + 1, strategy, strategy, 40'000'000 + i, 20'000'000 + i, 19'000'000 + i, callbacks, callbacks};
+  Cycle c;
+  c.cycle = i;
+  c.tag = i + 1;
+  c.strategy = c.picked = strategy;
+  c.syscall_ns = 40'000'000 + i;
+  c.exit_ns = 20'000'000 + i;
+  c.wait_ns = 19'000'000 + i;
+  c.enqueued = c.invoked = c.callbacks = callbacks;
+  return c;
 }
 
-// A clean run of `cycles` cycles interleaving `strategies`.
-inline Results good_results(unsigned cycles, std::vector<std::string> strategies, unsigned callbacks = 1000) {
+// A clean run of `cycles` cycles interleaving `strategies` x `callbacks` as run does.
+inline Results good_results(unsigned cycles, std::vector<std::string> strategies,
+                            std::vector<unsigned> callbacks = {1000}) {
   Results r;
   r.kernel = "6.1.0-test";
   r.cmdline = "console=ttyS0";
   r.cpus = 2;
   r.taint_before = r.taint = 12288;
-  r.callbacks = callbacks;
+  r.callbacks = std::move(callbacks);
   r.strategies = std::move(strategies);
-  for (unsigned i = 0; i < cycles; ++i) r.cycles.push_back(good_cycle(i, r.strategies[i % r.strategies.size()], callbacks));
+  for (unsigned i = 0; i < cycles; ++i) {
+    auto combo = cycle_combination(i, r.strategies.size(), r.callbacks.size());
+    r.cycles.push_back(good_cycle(i, r.strategies[combo.strategy], r.callbacks[combo.callbacks]));
+  }
   return r;
 }
+
+// A fake sysfs for the RCU knobs below a fresh temp dir: every knob of kUnloadKnobs with `value`.
+class FakeSysfs {
+ public:
+  explicit FakeSysfs(const std::string& value = "7") {
+    char pattern[] = "/tmp/rcu_unload_knobs_XXXXXX";
+    root = mkdtemp(pattern);
+    for (const auto& k : kUnloadKnobs) set(k.path, value);
+  }
+  ~FakeSysfs() { std::filesystem::remove_all(root); }
+  FakeSysfs(const FakeSysfs&) = delete;
+  FakeSysfs& operator=(const FakeSysfs&) = delete;
+
+  std::string path(std::string_view knob) const { return root + std::string(knob); }
+  void set(std::string_view knob, const std::string& value) const {
+    std::filesystem::create_directories(std::filesystem::path(path(knob)).parent_path());
+    std::ofstream(path(knob)) << value << "\n";
+  }
+  std::string get(std::string_view knob) const { return std::string(trim(read_text_file(path(knob)).value_or("<missing>"))); }
+  std::vector<std::string> all() const {
+    std::vector<std::string> values;
+    for (const auto& k : kUnloadKnobs) values.push_back(get(k.path));
+    return values;
+  }
+  // Replaces a knob file by a directory, so that writing it fails (also as root).
+  void break_writes(std::string_view knob) const {
+    std::filesystem::remove(path(knob));
+    std::filesystem::create_directory(path(knob));
+  }
+
+  std::string root;
+  KnobFiles files() const { return KnobFiles(root); }
+};
 
 }  // namespace rcu_unload::test

@@ -17,7 +17,7 @@ TEST_CASE("run with several strategies keeps their order") {
   CHECK(p.options->command == Command::run);
   CHECK(p.options->strategies == Args{"force-qs", "barrier"});
   CHECK(p.options->cycles == 4);
-  CHECK(p.options->callbacks == 0);
+  CHECK(p.options->callbacks == std::vector<unsigned>{0});
   CHECK(p.options->json == "out.json");
   CHECK(p.options->tag_base == 100);
 }
@@ -27,7 +27,8 @@ TEST_CASE("run defaults to barrier") {
   REQUIRE(p.options);
   CHECK(p.options->strategies == Args{"barrier"});
   CHECK(p.options->cycles == 20);
-  CHECK(p.options->callbacks == 1000);
+  CHECK(p.options->callbacks == std::vector<unsigned>{1000});
+  CHECK(p.options->params.empty());
 }
 
 TEST_CASE("misuse is rejected with a message and a non-zero exit") {
@@ -49,6 +50,19 @@ TEST_CASE("misuse is rejected with a message and a non-zero exit") {
   rejects({"report"}, "files");
   rejects({"verify", "/nonexistent.json"}, "/nonexistent.json");
   rejects({"run", "--module", kExisting, "--cycles", "x"}, "--cycles");
+  rejects({"run", "--module", kExisting, "--strategy", "direct"}, "unknown strategy 'direct'");
+  rejects({"run", "--module", kExisting, "--strategy", "bogus+knobs"}, "unknown strategy 'bogus+knobs'");
+  rejects({"run", "--module", kExisting, "--strategy", "barrier+knob"}, "unknown strategy 'barrier+knob'");
+  rejects({"run", "--module", kExisting, "--callbacks", "1", "--callbacks", "1"}, "--callbacks 1 is given twice");
+  rejects({"run", "--module", kExisting, "--callbacks", "1", "--callbacks", "2000000"}, "--callbacks");
+  rejects({"run", "--module", kExisting, "--param", "readers"}, "'readers' is not KEY=VALUE");
+  rejects({"run", "--module", kExisting, "--param", "=2"}, "is not KEY=VALUE");
+  rejects({"run", "--module", kExisting, "--param", "readers="}, "is not KEY=VALUE");
+  rejects({"run", "--module", kExisting, "--param", "read-ers=2"}, "is not KEY=VALUE");
+  rejects({"run", "--module", kExisting, "--param", "callbacks=5"}, "'callbacks' is set by the harness (use --callbacks");
+  rejects({"run", "--module", kExisting, "--param", "tag=5"}, "use --tag-base");
+  rejects({"run", "--module", kExisting, "--param", "strategy=barrier"}, "'strategy' is set by the harness");
+  rejects({"report", kExisting, "--markdown=x"}, "markdown");
 }
 
 TEST_CASE("every known strategy is accepted and the list has no strangers") {
@@ -87,4 +101,46 @@ TEST_CASE("verify records whether cycles were given") {
   CHECK(full.options->cycles == 6);
   CHECK(full.options->strategies == Args{"barrier", "sync-exp"});
   CHECK(full.options->inputs == Args{kExisting});
+}
+
+TEST_CASE("run takes several callbacks values, module params and +knobs specs") {
+  auto p = parse_options(Args{"rcu-unload", "run", "--module", kExisting, "--cycles", "12", "--strategy", "barrier",
+                              "--strategy", "force-qs+knobs", "--callbacks", "1", "--callbacks", "100000",
+                              "--callbacks", "1000", "--param", "measure_limit=1", "--param", "flavor=srcu"});
+  REQUIRE(p.options);
+  CHECK(p.options->strategies == Args{"barrier", "force-qs+knobs"});
+  CHECK(p.options->callbacks == std::vector<unsigned>{1, 100000, 1000});
+  CHECK(p.options->params == Args{"measure_limit=1", "flavor=srcu"});
+  CHECK(p.options->cycles == 12);
+}
+
+TEST_CASE("strategy specs split into the module strategy and the knobs flag") {
+  auto plain = parse_strategy_spec("force-qs");
+  REQUIRE(plain);
+  CHECK(plain->name == "force-qs");
+  CHECK_FALSE(plain->knobs);
+  auto knobs = parse_strategy_spec("barrier+knobs");
+  REQUIRE(knobs);
+  CHECK(knobs->name == "barrier");
+  CHECK(knobs->knobs);
+  CHECK_FALSE(parse_strategy_spec("+knobs"));
+  CHECK_FALSE(parse_strategy_spec("direct+knobs"));
+  CHECK_FALSE(parse_strategy_spec("barrier+knobs+knobs"));
+  CHECK_FALSE(param_problem("readers=2"));
+  CHECK_FALSE(param_problem("reader_hold_us=20"));
+  CHECK(param_problem("readers=2 3"));
+}
+
+TEST_CASE("report takes --markdown and verify takes expected callbacks") {
+  auto r = parse_options(Args{"rcu-unload", "report", kExisting, "--markdown"});
+  REQUIRE(r.options);
+  CHECK(r.options->markdown);
+  auto v = parse_options(Args{"rcu-unload", "verify", kExisting, "--cycles", "3", "--strategy", "force-qs+knobs",
+                              "--callbacks", "1", "--callbacks", "1000"});
+  REQUIRE(v.options);
+  CHECK(v.options->strategies == Args{"force-qs+knobs"});
+  CHECK(v.options->callbacks == std::vector<unsigned>{1, 1000});
+  auto plain = parse_options(Args{"rcu-unload", "verify", kExisting});
+  REQUIRE(plain.options);
+  CHECK(plain.options->callbacks.empty());
 }

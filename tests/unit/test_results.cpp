@@ -21,7 +21,7 @@ TEST_CASE("results survive a JSON round trip") {
   CHECK(back->cpus == 2);
   CHECK(back->taint == 12288);
   CHECK(back->new_taint == 512);
-  CHECK(back->callbacks == 1000);
+  CHECK(back->callbacks == std::vector<unsigned>{1000});
   CHECK(back->strategies == r.strategies);
   CHECK(back->interrupted);
   CHECK(back->errors == r.errors);
@@ -71,11 +71,90 @@ TEST_CASE("results save and load through a file") {
 
 TEST_CASE("cycle problems name lost callbacks and zero timings") {
   auto c = test::good_cycle(0, "barrier", 10);
-  CHECK(cycle_problems(c, 10).empty());
-  CHECK(cycle_problems(c, 11).size() == 1);
+  CHECK(cycle_problems(c).empty());
+  c.callbacks = 11;
+  CHECK(cycle_problems(c).size() == 1);
+  c.callbacks = 10;
   c.invoked = 9;
   c.syscall_ns = 0;
-  auto p = cycle_problems(c, 10);
+  auto p = cycle_problems(c);
   REQUIRE(p.size() == 2);
   CHECK(p[0].find("invoked 9 of 10") != std::string::npos);
+}
+
+TEST_CASE("new cycle fields and several callbacks values survive a round trip") {
+  auto r = test::good_results(8, {"barrier", "force-qs+knobs"}, {1, 100000});
+  r.params = {"measure_limit=1"};
+  auto& c = r.cycles[3];
+  c.gp_ns = 11;
+  c.rounds = 2;
+  c.stop_ns = 13;
+  c.readers = 4;
+  c.churn = 5;
+  c.flavor = "srcu";
+  c.exp_gp_ns = 17;
+  c.cb_cost_ns = 19;
+  auto back = results_from_json(results_to_json(r));
+  REQUIRE(back);
+  CHECK(back->callbacks == std::vector<unsigned>{1, 100000});
+  CHECK(back->params == r.params);
+  const auto& b = back->cycles.at(3);
+  CHECK(b.strategy == "force-qs+knobs");
+  CHECK(b.callbacks == 100000);
+  CHECK(b.gp_ns == 11);
+  CHECK(b.rounds == 2);
+  CHECK(b.stop_ns == 13);
+  CHECK(b.readers == 4);
+  CHECK(b.churn == 5);
+  CHECK(b.flavor == "srcu");
+  CHECK(b.exp_gp_ns == 17);
+  CHECK(b.cb_cost_ns == 19);
+}
+
+TEST_CASE("files without the new fields read them as 0 and cycles get the run's callbacks") {
+  auto old = R"({"format":1,"callbacks":500,"strategies":["barrier"],"cycles":[
+      {"cycle":0,"tag":1,"strategy":"barrier","picked":"barrier","syscall_ns":5,"exit_ns":4,"wait_ns":3,
+       "enqueued":500,"invoked":500}]})";
+  auto r = results_from_json(old);
+  REQUIRE(r);
+  CHECK(r->callbacks == std::vector<unsigned>{500});
+  CHECK(r->params.empty());
+  REQUIRE(r->cycles.size() == 1);
+  const auto& c = r->cycles[0];
+  CHECK(c.callbacks == 500);
+  CHECK(c.gp_ns == 0);
+  CHECK(c.rounds == 0);
+  CHECK(c.stop_ns == 0);
+  CHECK(c.readers == 0);
+  CHECK(c.churn == 0);
+  CHECK(c.flavor.empty());
+  CHECK(c.exp_gp_ns == 0);
+  CHECK(c.cb_cost_ns == 0);
+  CHECK(cycle_problems(c).empty());
+}
+
+TEST_CASE("summaries are keyed by strategy spec, plus cb=N when there are several callbacks values") {
+  auto one = nlohmann::json::parse(results_to_json(test::good_results(4, {"barrier", "force-qs+knobs"})));
+  CHECK(one["summary"].contains("force-qs+knobs"));
+  CHECK(one["summary"]["force-qs+knobs"]["wait_ns"]["n"] == 2);
+  CHECK(one["callbacks"] == 1000);
+  auto many = nlohmann::json::parse(results_to_json(test::good_results(8, {"barrier", "sync-exp"}, {1, 1000})));
+  CHECK(many["callbacks"] == 1);
+  CHECK(many["callbacks_list"] == nlohmann::json::array({1, 1000}));
+  CHECK(many["summary"].size() == 4);
+  auto s = many["summary"]["sync-exp cb=1000"];
+  CHECK(s["exit_ns"]["n"] == 2);
+  CHECK(s["exit_ns"]["p50"] == 20'000'003);  // cycles 3 and 7
+  CHECK(s["wait_ns"]["max"] == 19'000'007);
+  CHECK(many["summary"]["barrier cb=1"]["syscall_ns"]["min"] == 40'000'000);
+}
+
+TEST_CASE("cycle i runs combination i % (strategies x callbacks), strategies fastest") {
+  CHECK(cycle_combination(0, 3, 2).strategy == 0);
+  CHECK(cycle_combination(2, 3, 2).strategy == 2);
+  CHECK(cycle_combination(3, 3, 2).strategy == 0);
+  CHECK(cycle_combination(3, 3, 2).callbacks == 1);
+  CHECK(cycle_combination(5, 3, 2).callbacks == 1);
+  CHECK(cycle_combination(6, 3, 2).callbacks == 0);
+  CHECK(cycle_combination(7, 1, 3).callbacks == 1);
 }

@@ -5,6 +5,8 @@
 
 using namespace rcu_unload;
 using rcu_unload::test::FakeKernel;
+using rcu_unload::test::FakeSysfs;
+using Values = std::vector<std::string>;
 
 namespace {
 
@@ -21,9 +23,17 @@ struct Harness {
     env.taint = [this]() -> std::optional<std::uint64_t> { return taints.at(std::min(taint_reads++, taints.size() - 1)); };
   }
 
-  RunOutcome run(std::vector<std::string> strategies, unsigned cycles, unsigned callbacks = 100) {
-    return run_cycles(RunConfig{std::move(strategies), cycles, callbacks, 1}, env);
+  RunOutcome run(std::vector<std::string> strategies, unsigned cycles, std::vector<unsigned> callbacks = {100},
+                 std::vector<std::string> params = {}) {
+    return run_cycles(RunConfig{std::move(strategies), cycles, std::move(callbacks), 1, std::move(params)}, env);
   }
+};
+
+// A harness whose +knobs strategies reach a fake sysfs holding 5 in every knob.
+struct KnobHarness : Harness {
+  FakeSysfs sys{"5"};
+  KnobFiles files = sys.files();
+  KnobHarness() { env.knobs = &files; }
 };
 
 }  // namespace
@@ -128,4 +138,146 @@ TEST_CASE("expected taint alone gives no warning") {
   auto out = h.run({"barrier"}, 1);
   CHECK(out.results.new_taint == 0);
   CHECK(out.results.warnings.empty());
+}
+
+TEST_CASE("strategies x callbacks interleave cycle by cycle and each cycle keeps its record fields") {
+  Harness h;
+  auto out = h.run({"barrier", "force-qs"}, 9, {1, 1000}, {"measure_limit=1", "readers=2", "flavor=srcu"});
+  CHECK(out.exit_code == 0);
+  REQUIRE(out.results.cycles.size() == 9);
+  const std::pair<const char*, unsigned> expected[] = {{"barrier", 1},    {"force-qs", 1},    {"barrier", 1000},
+                                                       {"force-qs", 1000}, {"barrier", 1},    {"force-qs", 1},
+                                                       {"barrier", 1000}, {"force-qs", 1000}, {"barrier", 1}};
+  for (unsigned i = 0; i < 9; ++i) {
+    const auto& c = out.results.cycles[i];
+    CHECK(c.strategy == expected[i].first);
+    CHECK(c.callbacks == expected[i].second);
+    CHECK(c.enqueued == expected[i].second);
+    CHECK(h.kernel.inserts[i] == fmt::format("callbacks={} tag={} strategy={} measure_limit=1 readers=2 flavor=srcu",
+                                             expected[i].second, i + 1, expected[i].first));
+  }
+  const auto& c = out.results.cycles[4];
+  CHECK(c.gp_ns == 900 * 5);
+  CHECK(c.rounds == 3);
+  CHECK(c.stop_ns == 10);
+  CHECK(c.readers == 2);
+  CHECK(c.churn == 0);
+  CHECK(c.flavor == "srcu");
+  CHECK(c.exp_gp_ns == 2'000'005);
+  CHECK(c.cb_cost_ns == 100);
+  CHECK(out.results.callbacks == std::vector<unsigned>{1, 1000});
+  CHECK(out.results.params == Values{"measure_limit=1", "readers=2", "flavor=srcu"});
+}
+
+TEST_CASE("without measure_limit the limit fields are 0") {
+  Harness h;
+  auto out = h.run({"barrier"}, 1);
+  REQUIRE(out.results.cycles.size() == 1);
+  CHECK(out.results.cycles[0].exp_gp_ns == 0);
+  CHECK(out.results.cycles[0].cb_cost_ns == 0);
+  CHECK(out.results.cycles[0].flavor == "rcu");
+}
+
+TEST_CASE("a module param the module rejects fails with the module's own log line") {
+  Harness h;
+  auto out = h.run({"barrier"}, 3, {100}, {"readers=many"});
+  CHECK(out.exit_code == kExitFailure);
+  REQUIRE(out.results.errors.size() == 1);
+  const auto& e = out.results.errors[0];
+  CHECK(e.find("loading with 'callbacks=100 tag=1 strategy=barrier readers=many' failed: Invalid argument (-22)") !=
+        std::string::npos);
+  CHECK(e.find("module log: rcu_unload: invalid readers=many") != std::string::npos);
+  CHECK(h.kernel.inserts.size() == 1);
+}
+
+TEST_CASE("+knobs sets the RCU knobs for the removal only and loads the plain strategy") {
+  KnobHarness h;
+  auto& sys = h.sys;
+  std::vector<Values> during;
+  h.kernel.on_remove = [&] { during.push_back(sys.all()); };
+  auto out = h.run({"force-qs", "force-qs+knobs"}, 4);
+  CHECK(out.exit_code == 0);
+  CHECK(out.results.errors.empty());
+  REQUIRE(during.size() == 4);
+  CHECK(during[0] == Values{"5", "5", "5"});
+  CHECK(during[1] == Values{"1", "0", "1"});
+  CHECK(during[2] == Values{"5", "5", "5"});
+  CHECK(during[3] == Values{"1", "0", "1"});
+  CHECK(sys.all() == Values{"5", "5", "5"});
+  CHECK(h.kernel.inserts.at(1) == "callbacks=100 tag=2 strategy=force-qs");
+  REQUIRE(out.results.cycles.size() == 4);
+  CHECK(out.results.cycles[1].strategy == "force-qs+knobs");
+  CHECK(out.results.cycles[1].picked == "force-qs");
+}
+
+TEST_CASE("the knobs are restored when the removal fails") {
+  KnobHarness h;
+  auto& sys = h.sys;
+  h.kernel.remove_error[1] = -EBUSY;
+  Values during;
+  h.kernel.on_remove = [&] { during = sys.all(); };
+  auto out = h.run({"barrier+knobs"}, 2);
+  CHECK(out.exit_code == kExitFailure);
+  CHECK(during == Values{"1", "0", "1"});
+  CHECK(sys.all() == Values{"5", "5", "5"});
+  REQUIRE(out.results.errors.size() == 1);
+  CHECK(out.results.errors[0].find("unloading failed: Device or resource busy") != std::string::npos);
+}
+
+TEST_CASE("the knobs are restored when a signal arrives during the removal") {
+  KnobHarness h;
+  auto& sys = h.sys;
+  h.kernel.on_remove = [&] { h.stop = true; };
+  auto out = h.run({"barrier+knobs"}, 5);
+  CHECK(out.exit_code == kExitInterrupted);
+  CHECK(out.results.cycles.size() == 1);
+  CHECK(sys.all() == Values{"5", "5", "5"});
+}
+
+TEST_CASE("a missing knob file stops the run before anything is loaded") {
+  KnobHarness h;
+  auto& sys = h.sys;
+  std::filesystem::remove(sys.path(kUnloadKnobs[1].path));
+  auto out = h.run({"barrier", "sync-exp+knobs"}, 4);
+  CHECK(out.exit_code == kExitFailure);
+  REQUIRE(out.results.errors.size() == 1);
+  CHECK(out.results.errors[0].find("strategy sync-exp+knobs: cannot read RCU knob " + sys.path(kUnloadKnobs[1].path)) !=
+        std::string::npos);
+  CHECK(h.kernel.inserts.empty());
+  CHECK(sys.get(kUnloadKnobs[0].path) == "5");
+}
+
+TEST_CASE("+knobs without knob access is an error") {
+  Harness h;
+  auto out = h.run({"barrier+knobs"}, 1);
+  CHECK(out.exit_code == kExitFailure);
+  REQUIRE(out.results.errors.size() == 1);
+  CHECK(out.results.errors[0].find("needs the RCU knobs") != std::string::npos);
+}
+
+TEST_CASE("a knob that can't be restored fails the run loudly") {
+  KnobHarness h;
+  auto& sys = h.sys;
+  h.kernel.on_remove = [&] { sys.break_writes(kUnloadKnobs[0].path); };
+  auto out = h.run({"barrier+knobs"}, 3);
+  CHECK(out.exit_code == kExitFailure);
+  CHECK(h.kernel.inserts.size() == 1);
+  REQUIRE(out.results.errors.size() == 1);
+  CHECK(out.results.errors[0].find("RCU knob " + sys.path(kUnloadKnobs[0].path) + " NOT restored to 5") !=
+        std::string::npos);
+  CHECK(sys.get(kUnloadKnobs[2].path) == "5");
+}
+
+TEST_CASE("a knob write failure fails the cycle, unloads the module and restores the others") {
+  KnobHarness h;
+  auto& sys = h.sys;
+  sys.break_writes(kUnloadKnobs[2].path);
+  auto out = h.run({"barrier+knobs"}, 2);
+  CHECK(out.exit_code == kExitFailure);
+  REQUIRE(out.results.errors.size() == 1);
+  CHECK(out.results.errors[0].find("RCU knob " + sys.path(kUnloadKnobs[2].path)) != std::string::npos);
+  CHECK(out.results.cycles.empty());
+  CHECK_FALSE(h.kernel.loaded);
+  CHECK(sys.get(kUnloadKnobs[0].path) == "5");
+  CHECK(sys.get(kUnloadKnobs[1].path) == "5");
 }

@@ -16,17 +16,17 @@ bool mentions(const std::vector<std::string>& problems, const std::string& needl
 TEST_CASE("a clean run verifies with and without expectations") {
   auto r = test::good_results(6, {"barrier", "force-qs"});
   CHECK(verify_results(r, {}).empty());
-  CHECK(verify_results(r, {3u, {"barrier", "force-qs"}}).empty());
+  CHECK(verify_results(r, {3u, {"barrier", "force-qs"}, {}}).empty());
 }
 
 TEST_CASE("verify catches missing cycles and wrong strategies") {
   auto r = test::good_results(5, {"barrier", "force-qs"});
-  auto p = verify_results(r, {3u, {"barrier", "force-qs"}});
-  CHECK(mentions(p, "strategy force-qs: 2 cycles, expected 3"));
+  auto p = verify_results(r, {3u, {"barrier", "force-qs"}, {}});
+  CHECK(mentions(p, "force-qs cb=1000: 2 cycles, expected 3"));
   CHECK(mentions(p, "5 cycles in the results, expected 6"));
   CHECK(verify_results(r, {}).empty());
-  auto wrong = verify_results(r, {std::nullopt, {"barrier", "sync-exp"}});
-  CHECK(mentions(wrong, "cycle 1 (force-qs): expected strategy sync-exp"));
+  auto wrong = verify_results(r, {std::nullopt, {"barrier", "sync-exp"}, {}});
+  CHECK(mentions(wrong, "cycle 1 (force-qs cb=1000): expected sync-exp cb=1000"));
   CHECK(mentions(wrong, "strategies are [barrier, force-qs], expected [barrier, sync-exp]"));
 }
 
@@ -38,10 +38,10 @@ TEST_CASE("verify catches lost callbacks and zero timings and interruption and e
   r.interrupted = true;
   r.errors = {"cycle 9: boom"};
   r.new_taint = 1u << 7;
-  auto p = verify_results(r, {4u, {"barrier"}});
-  CHECK(mentions(p, "cycle 1 (barrier): invoked 999 of 1000"));
-  CHECK(mentions(p, "cycle 2 (barrier): exit_ns"));
-  CHECK(mentions(p, "cycle 3 (barrier): wait_ns"));
+  auto p = verify_results(r, {4u, {"barrier"}, {}});
+  CHECK(mentions(p, "cycle 1 (barrier cb=1000): invoked 999 of 1000"));
+  CHECK(mentions(p, "cycle 2 (barrier cb=1000): exit_ns"));
+  CHECK(mentions(p, "cycle 3 (barrier cb=1000): wait_ns"));
   CHECK(mentions(p, "interrupted"));
   CHECK(mentions(p, "boom"));
   CHECK(mentions(p, "tainted during the run: D"));
@@ -50,4 +50,19 @@ TEST_CASE("verify catches lost callbacks and zero timings and interruption and e
 TEST_CASE("verify rejects an empty run") {
   auto r = test::good_results(0, {"barrier"});
   CHECK(mentions(verify_results(r, {}), "no cycles"));
+}
+
+TEST_CASE("verify checks every strategy x callbacks combination") {
+  auto r = test::good_results(12, {"barrier", "force-qs+knobs"}, {1, 1000, 100000});
+  CHECK(verify_results(r, {}).empty());
+  CHECK(verify_results(r, {2u, {"barrier", "force-qs+knobs"}, {1, 1000, 100000}}).empty());
+  auto more = verify_results(r, {3u, {"barrier", "force-qs+knobs"}, {1, 1000, 100000}});
+  CHECK(mentions(more, "force-qs+knobs cb=100000: 2 cycles, expected 3"));
+  CHECK(mentions(more, "12 cycles in the results, expected 18"));
+  auto other = verify_results(r, {2u, {"barrier", "force-qs+knobs"}, {1, 1000}});
+  CHECK(mentions(other, "callbacks are [1, 1000, 100000], expected [1, 1000]"));
+  CHECK(mentions(other, "cycle 4 (barrier cb=100000): expected barrier cb=1"));
+  r.cycles[9].callbacks = 1;  // a cycle that ran the wrong callbacks value
+  r.cycles[9].enqueued = r.cycles[9].invoked = 1;
+  CHECK(mentions(verify_results(r, {}), "cycle 9 (force-qs+knobs cb=1): expected force-qs+knobs cb=1000"));
 }

@@ -44,12 +44,14 @@ int run_command(const Options& o) {
   auto reader = KmsgReader::open();
   if (!reader) return fail(reader.error());
 
-  RunConfig config{o.strategies, o.cycles, o.callbacks, o.tag_base};
+  RunConfig config{o.strategies, o.cycles, o.callbacks, o.tag_base, o.params};
+  const KnobFiles sysfs;
   RunEnvironment env{**loader, **reader, stop_on_signals()};
+  env.knobs = &sysfs;
   env.taint = [] { return read_taint(); };
   env.on_cycle = [&](const Cycle& c) {
-    fmt::print(stderr, "cycle {}/{} {:<10} picked {:<10} syscall {:10.3f} ms  exit {:10.3f} ms  invoked {}/{}\n",
-               c.cycle + 1, o.cycles, c.strategy, c.picked, static_cast<double>(c.syscall_ns) / 1e6,
+    fmt::print(stderr, "cycle {}/{} {:<16} cb {:<7} picked {:<10} syscall {:10.3f} ms  exit {:10.3f} ms  invoked {}/{}\n",
+               c.cycle + 1, o.cycles, c.strategy, c.callbacks, c.picked, static_cast<double>(c.syscall_ns) / 1e6,
                static_cast<double>(c.exit_ns) / 1e6, c.invoked, c.enqueued);
   };
   auto outcome = run_cycles(config, env);
@@ -82,7 +84,7 @@ int report_command(const Options& o) {
     auto r = load_results(path);
     if (!r) return fail(r.error());
     if (o.inputs.size() > 1) fmt::print("== {}\n", path);
-    fmt::print("{}\n", format_report(*r));
+    fmt::print("{}\n", format_report(*r, true, o.markdown ? TableStyle::markdown : TableStyle::text));
     inputs.push_back({o.inputs.size() > 1 ? path : std::string{}, std::move(*r)});
   }
   if (!o.plot.empty()) {
@@ -95,12 +97,12 @@ int report_command(const Options& o) {
 int verify_command(const Options& o) {
   auto r = load_results(o.inputs.at(0));
   if (!r) return fail(r.error());
-  Expectation expect{o.cycles_given ? std::optional<unsigned>(o.cycles) : std::nullopt, o.strategies};
+  Expectation expect{o.cycles_given ? std::optional<unsigned>(o.cycles) : std::nullopt, o.strategies, o.callbacks};
   auto problems = verify_results(*r, expect);
   for (const auto& p : problems) fmt::print(stderr, "verify: FAIL {}\n", p);
   if (!problems.empty()) return kExitFailure;
-  fmt::print("verify: OK {} cycles of {} with {} callbacks each\n", r->cycles.size(), fmt::join(r->strategies, ", "),
-             r->callbacks);
+  fmt::print("verify: OK {} cycles of {} with {} callbacks\n", r->cycles.size(), fmt::join(r->strategies, ", "),
+             fmt::join(r->callbacks, "/"));
   return 0;
 }
 

@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cctype>
 #include <limits>
 #include <sstream>
 
@@ -13,6 +14,33 @@ bool is_known_strategy(std::string_view name) {
   return std::find(kStrategies.begin(), kStrategies.end(), name) != kStrategies.end();
 }
 
+std::optional<StrategySpec> parse_strategy_spec(std::string_view spec) {
+  StrategySpec s;
+  if (spec.size() > kKnobsSuffix.size() && spec.substr(spec.size() - kKnobsSuffix.size()) == kKnobsSuffix) {
+    s.knobs = true;
+    spec.remove_suffix(kKnobsSuffix.size());
+  }
+  if (!is_known_strategy(spec)) return std::nullopt;
+  s.name = std::string(spec);
+  return s;
+}
+
+std::optional<std::string> param_problem(std::string_view param) {
+  auto equals = param.find('=');
+  auto key = param.substr(0, equals);
+  auto key_char = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+  if (equals == std::string_view::npos || key.empty() || equals + 1 == param.size() ||
+      !std::all_of(key.begin(), key.end(), key_char))
+    return "'" + std::string(param) + "' is not KEY=VALUE (KEY of letters, digits and _, VALUE not empty)";
+  auto value = param.substr(equals + 1);
+  if (std::any_of(value.begin(), value.end(), [](char c) { return std::isspace(static_cast<unsigned char>(c)); }))
+    return "the value in '" + std::string(param) + "' contains blanks";
+  if (std::find(kOwnedParams.begin(), kOwnedParams.end(), key) != kOwnedParams.end())
+    return "'" + std::string(key) + "' is set by the harness (use --" + std::string(key) + (key == "tag" ? "-base" : "") +
+           " instead of --param)";
+  return std::nullopt;
+}
+
 namespace {
 
 CLI::Validator strategy_validator() {
@@ -20,13 +48,26 @@ CLI::Validator strategy_validator() {
   for (auto s : kStrategies) list += (list.empty() ? "" : ", ") + std::string(s);
   return CLI::Validator(
       [list](const std::string& value) {
-        return is_known_strategy(value) ? std::string{} : "unknown strategy '" + value + "' (known: " + list + ")";
+        return parse_strategy_spec(value) ? std::string{}
+                                          : "unknown strategy '" + value + "' (known: " + list +
+                                                "; each may end in " + std::string(kKnobsSuffix) + ")";
       },
-      "STRATEGY in {" + list + "}");
+      "STRATEGY[+knobs] with STRATEGY in {" + list + "}");
 }
 
 void add_strategies(CLI::App& cmd, Options& o, const char* what) {
   cmd.add_option("--strategy", o.strategies, what)->check(strategy_validator())->take_all();
+}
+
+void add_callbacks(CLI::App& cmd, Options& o, const char* what) {
+  cmd.add_option("--callbacks", o.callbacks, what)->check(CLI::Range(0u, kMaxCallbacks))->take_all();
+}
+
+std::optional<std::string> duplicate_callbacks(std::vector<unsigned> values) {
+  std::sort(values.begin(), values.end());
+  auto dup = std::adjacent_find(values.begin(), values.end());
+  if (dup == values.end()) return std::nullopt;
+  return "--callbacks " + std::to_string(*dup) + " is given twice\n";
 }
 
 }  // namespace
@@ -38,24 +79,34 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
 
   auto* run = app.add_subcommand("run", "load/unload the module in cycles (root, inside the test guest)");
   run->add_option("--module", o.module, "path of rcu_unload.ko")->required()->check(CLI::ExistingFile);
-  run->add_option("--cycles", o.cycles, "number of load/unload cycles")
+  run->add_option("--cycles", o.cycles, "total number of load/unload cycles")
       ->check(CLI::Range(1u, std::numeric_limits<unsigned>::max()));
-  add_strategies(*run, o, "unload strategy; repeat to interleave several cycle by cycle (default barrier)");
-  run->add_option("--callbacks", o.callbacks, "call_rcu callbacks enqueued per load")
-      ->check(CLI::Range(0u, kMaxCallbacks));
+  add_strategies(*run, o,
+                 "unload strategy, NAME or NAME+knobs (sets the kernel's RCU knobs around the removal); repeat to "
+                 "interleave several cycle by cycle (default barrier)");
+  add_callbacks(*run, o,
+                "call_rcu callbacks enqueued per load; repeat to interleave strategies x callbacks cycle by cycle "
+                "(default 1000)");
+  run->add_option("--param", o.params, "extra module option KEY=VALUE for every cycle (repeatable)")
+      ->check(CLI::Validator([](const std::string& p) { return param_problem(p).value_or(""); }, "KEY=VALUE"))
+      ->take_all();
   run->add_option("--json", o.json, "write the results JSON here (also when interrupted)");
   run->add_option("--tag-base", o.tag_base, "tag of cycle 0; cycle i uses tag-base + i");
 
   auto* report = app.add_subcommand("report", "print tables (and a plot) from saved results");
   report->add_option("files", o.inputs, "results JSON files")->required()->check(CLI::ExistingFile);
-  report->add_option("--plot", o.plot, "write a latency CDF plot (PNG) here");
+  report->add_option("--plot", o.plot, "write latency plots (PNG) here");
+  report->add_flag("--markdown", o.markdown, "print the tables as Markdown");
 
   auto* verify = app.add_subcommand("verify", "check a results JSON (exit 1 on any problem)");
   std::string verify_input;
   verify->add_option("file", verify_input, "results JSON file")->required()->check(CLI::ExistingFile);
-  auto* cycles_opt = verify->add_option("--cycles", o.cycles, "expected cycles per strategy (run got this times the number of strategies)")
+  auto* cycles_opt = verify->add_option("--cycles", o.cycles,
+                                        "expected cycles per strategy x callbacks combination (run got this times "
+                                        "the number of combinations)")
                          ->check(CLI::Range(1u, std::numeric_limits<unsigned>::max()));
   add_strategies(*verify, o, "expected strategies, in the order given to run");
+  add_callbacks(*verify, o, "expected callbacks values, in the order given to run");
 
   std::ostringstream out, err;
   try {
@@ -64,10 +115,12 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
     int code = app.exit(e, out, err);
     return {std::nullopt, code == 0 ? 0 : kExitUsage, out.str() + err.str()};
   }
+  if (auto dup = duplicate_callbacks(o.callbacks)) return {std::nullopt, kExitUsage, *dup};
 
   if (run->parsed()) {
     o.command = Command::run;
     if (o.strategies.empty()) o.strategies = {"barrier"};
+    if (o.callbacks.empty()) o.callbacks = {1000};
   } else if (report->parsed()) {
     o.command = Command::report;
   } else {

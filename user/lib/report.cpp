@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "rcu_unload/statistics.hpp"
+
 namespace rcu_unload {
 
 namespace {
@@ -15,31 +17,78 @@ namespace {
 constexpr double kNsPerMs = 1e6;
 
 std::string metric_title(Metric m) {
-  return m == Metric::syscall_ns ? "rmmod syscall (delete_module, user space clock)"
-                                 : "module exit path (record total_ns)";
+  switch (m) {
+    case Metric::syscall_ns: return "rmmod syscall (delete_module, user space clock)";
+    case Metric::exit_ns: return "module exit path (record total_ns)";
+    case Metric::wait_ns: return "strategy wait (record wait_ns)";
+  }
+  return "?";
 }
 
-void append_table(std::string& out, const Results& r, Metric m) {
-  auto names = strategies_present(r);
-  if (names.empty()) return;
-  const auto reference = metric_sample(r, names.front(), m);
-  out += fmt::format("{} [ms]\n", metric_title(m));
-  out += fmt::format("{:<12} {:>5} {:>10} {:>10} {:>10} {:>10} {:>10}  {}\n", "strategy", "n", "p50", "p90", "p99",
-                     "min", "max", fmt::format("p50 / {} [95% CI]", names.front()));
-  for (const auto& name : names) {
-    auto sample = metric_sample(r, name, m);
-    auto s = summarize(sample);
-    if (s.n == 0) {
-      out += fmt::format("{:<12} {:>5} {:>10} {:>10} {:>10} {:>10} {:>10}  -\n", name, 0, "-", "-", "-", "-", "-");
-      continue;
+std::string ms(double ns) { return fmt::format("{:.3f}", ns / kNsPerMs); }
+
+using Table = std::vector<std::vector<std::string>>;  // the first line is the header
+
+// Plain text: the first column left-aligned, the others right-aligned, each as wide as its widest cell.
+std::string render(const Table& t, TableStyle style) {
+  std::string out;
+  if (style == TableStyle::markdown) {
+    for (std::size_t i = 0; i < t.size(); ++i) {
+      out += "| " + fmt::format("{}", fmt::join(t[i], " | ")) + " |\n";
+      if (i == 0) {
+        out += "| ---";
+        for (std::size_t k = 1; k < t[0].size(); ++k) out += " | ---:";
+        out += " |\n";
+      }
     }
-    std::string ratio = "-";
-    if (name == names.front())
-      ratio = "reference";
-    else if (auto ci = ratio_ci(sample, reference)) ratio = fmt::format("{:.3f} [{:.3f}, {:.3f}]", ci->ratio, ci->low, ci->high);
-    out += fmt::format("{:<12} {:>5} {:>10.3f} {:>10.3f} {:>10.3f} {:>10.3f} {:>10.3f}  {}\n", name, s.n,
-                       s.p50 / kNsPerMs, s.p90 / kNsPerMs, s.p99 / kNsPerMs, s.min / kNsPerMs, s.max / kNsPerMs, ratio);
+    return out;
   }
+  std::vector<std::size_t> width(t.front().size(), 0);
+  for (const auto& line : t)
+    for (std::size_t k = 0; k < line.size(); ++k) width[k] = std::max(width[k], line[k].size());
+  for (const auto& line : t) {
+    std::string text;
+    for (std::size_t k = 0; k < line.size(); ++k)
+      text += k == 0 ? fmt::format("{:<{}}", line[k], width[k]) : fmt::format("  {:>{}}", line[k], width[k]);
+    out += text + "\n";
+  }
+  return out;
+}
+
+std::string ratio_cell(const Results& r, const Row& row, Metric m, const std::vector<double>& sample) {
+  const Row reference{reference_strategy(r), row.callbacks};
+  if (row.strategy == reference.strategy) return "reference";
+  if (auto ci = ratio_ci(sample, metric_sample(r, reference, m)))
+    return fmt::format("{:.3f} [{:.3f}, {:.3f}]", ci->ratio, ci->low, ci->high);
+  return "-";
+}
+
+void append_table(std::string& out, const Results& r, Metric m, TableStyle style) {
+  const auto rows = rows_present(r);
+  if (rows.empty()) return;
+  const bool with_limit = m == Metric::exit_ns;
+  const auto values = callbacks_present(r);
+  Table t{{"strategy", "n", "p50", "p90", "p99", fmt::format("p50 / {} [95% CI]", reference_strategy(r))}};
+  if (with_limit) t[0].insert(t[0].end(), {"limit", "p50 / limit"});
+  for (const auto& row : rows) {
+    auto sample = metric_sample(r, row, m);
+    auto s = summarize(sample);
+    std::vector<std::string> line{row.label(), std::to_string(s.n)};
+    if (s.n == 0) {
+      line.resize(t[0].size(), "-");
+    } else {
+      line.insert(line.end(), {ms(s.p50), ms(s.p90), ms(s.p99), ratio_cell(r, row, m, sample)});
+      if (with_limit) {
+        // Without several callbacks values every row ran at the run's only one.
+        auto limit = limit_ns(r, row.callbacks.value_or(values.empty() ? 0u : values.front()));
+        line.push_back(limit ? ms(*limit) : "-");
+        line.push_back(limit && *limit > 0 ? fmt::format("{:.2f}", s.p50 / *limit) : "-");
+      }
+    }
+    t.push_back(std::move(line));
+  }
+  out += style == TableStyle::markdown ? fmt::format("**{}** [ms]\n\n", metric_title(m)) : metric_title(m) + " [ms]\n";
+  out += render(t, style);
 }
 
 // Gnuplot strings in single quotes only need the quote itself doubled.
@@ -49,14 +98,37 @@ std::string gnuplot_string(const std::string& s) {
   return out + "'";
 }
 
+std::string join_plots(const std::string& list, const std::string& item) {
+  return list + (list.empty() ? "" : ", \\\n  ") + item;
+}
+
 }  // namespace
 
-std::string format_report(const Results& r, bool with_problems) {
-  std::string out = fmt::format("kernel {}, {} cpus, {} callbacks, {} cycles{}\n", r.kernel.empty() ? "?" : r.kernel,
-                                r.cpus, r.callbacks, r.cycles.size(), r.interrupted ? " (interrupted)" : "");
+std::string reference_strategy(const Results& r) {
+  auto names = strategies_present(r);
+  if (names.empty() || std::find(names.begin(), names.end(), "barrier") != names.end()) return "barrier";
+  return names.front();
+}
+
+std::optional<double> limit_ns(const Results& r, unsigned callbacks) {
+  std::vector<double> gp, cost;
+  for (const auto& c : r.cycles) {
+    if (c.callbacks != callbacks) continue;
+    if (c.exp_gp_ns) gp.push_back(static_cast<double>(c.exp_gp_ns));
+    if (c.cb_cost_ns) cost.push_back(static_cast<double>(c.cb_cost_ns));
+  }
+  if (gp.empty() || (cost.empty() && callbacks != 0)) return std::nullopt;
+  return summarize(gp).p50 + (cost.empty() ? 0.0 : static_cast<double>(callbacks) * summarize(cost).p50);
+}
+
+std::string format_report(const Results& r, bool with_problems, TableStyle style) {
+  std::string out = fmt::format("kernel {}, {} cpus, callbacks {}, {} cycles{}{}\n", r.kernel.empty() ? "?" : r.kernel,
+                                r.cpus, fmt::join(callbacks_present(r), "/"), r.cycles.size(),
+                                r.params.empty() ? "" : fmt::format(", params {}", fmt::join(r.params, " ")),
+                                r.interrupted ? " (interrupted)" : "");
   for (auto m : {Metric::syscall_ns, Metric::exit_ns}) {
     out += '\n';
-    append_table(out, r, m);
+    append_table(out, r, m, style);
   }
   if (!with_problems) return out;
   for (const auto& w : r.warnings) out += "\nwarning: " + w;
@@ -66,41 +138,61 @@ std::string format_report(const Results& r, bool with_problems) {
 }
 
 std::string plot_script(const std::vector<PlotInput>& inputs, const std::string& png) {
-  std::string data, plots[2];
+  std::string data, cdf[2], scaling;
   int block = 0;
-  const Metric metrics[2] = {Metric::syscall_ns, Metric::exit_ns};
+  const Metric metrics[2] = {Metric::exit_ns, Metric::syscall_ns};
   for (const auto& in : inputs) {
-    for (const auto& name : strategies_present(in.results)) {
-      std::string title = in.label.empty() ? name : in.label + ": " + name;
+    auto prefix = [&](const std::string& name) { return in.label.empty() ? name : in.label + ": " + name; };
+    for (const auto& row : rows_present(in.results)) {
       for (int k = 0; k < 2; ++k) {
-        auto sample = metric_sample(in.results, name, metrics[k]);
+        auto sample = metric_sample(in.results, row, metrics[k]);
         if (sample.empty()) continue;
         std::sort(sample.begin(), sample.end());
         data += fmt::format("$d{} << EOD\n", block);
         for (std::size_t i = 0; i < sample.size(); ++i)
           data += fmt::format("{:.6f} {:.6f}\n", sample[i] / kNsPerMs, static_cast<double>(i + 1) / static_cast<double>(sample.size()));
         data += "EOD\n";
-        plots[k] += fmt::format("{}$d{} using 1:2 with steps linewidth 2 title {}", plots[k].empty() ? "" : ", \\\n  ",
-                                block, gnuplot_string(title));
+        cdf[k] = join_plots(cdf[k], fmt::format("$d{} using 1:2 with steps linewidth 2 title {}", block,
+                                                gnuplot_string(prefix(row.label()))));
         ++block;
       }
     }
+    const auto values = callbacks_present(in.results);
+    if (values.size() < 2) continue;
+    for (const auto& name : strategies_present(in.results)) {
+      std::string points;
+      for (auto cb : values) {
+        auto sample = metric_sample(in.results, Row{name, cb}, Metric::exit_ns);
+        if (cb > 0 && !sample.empty()) points += fmt::format("{} {:.6f}\n", cb, summarize(sample).p50 / kNsPerMs);
+      }
+      if (points.empty()) continue;
+      data += fmt::format("$p{} << EOD\n{}EOD\n", block, points);
+      scaling = join_plots(scaling, fmt::format("$p{} using 1:2 with linespoints linewidth 2 pointtype 7 title {}",
+                                                block, gnuplot_string(prefix(name))));
+      ++block;
+    }
   }
-  std::string script =
-      "if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {\n"
-      "  set terminal pngcairo noenhanced size 1400,600\n"
-      "} else {\n"
-      "  set terminal png noenhanced size 1400,600\n"
-      "}\n";
+  const int panels = scaling.empty() ? 2 : 3;
+  std::string script = fmt::format(
+      "if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {{\n"
+      "  set terminal pngcairo noenhanced size {0},600\n"
+      "}} else {{\n"
+      "  set terminal png noenhanced size {0},600\n"
+      "}}\n",
+      700 * panels);
   script += "set output " + gnuplot_string(png) + "\n" + data;
-  script +=
-      "set multiplot layout 1,2 title 'rcu_unload: unload latency CDF'\n"
+  script += fmt::format(
+      "set multiplot layout 1,{} title 'rcu_unload: unload latency'\n"
       "set logscale x\nset grid\nset key bottom right\nset yrange [0:1]\n"
-      "set xlabel 'latency [ms] (log)'\nset ylabel 'fraction of cycles'\n";
+      "set xlabel 'latency [ms] (log)'\nset ylabel 'fraction of cycles'\n",
+      panels);
   for (int k = 0; k < 2; ++k) {
-    script += "set title " + gnuplot_string(metric_title(metrics[k])) + "\n";
-    script += plots[k].empty() ? "plot 1/0 notitle\n" : "plot " + plots[k] + "\n";
+    script += "set title " + gnuplot_string(metric_title(metrics[k]) + " CDF") + "\n";
+    script += cdf[k].empty() ? "plot 1/0 notitle\n" : "plot " + cdf[k] + "\n";
   }
+  if (!scaling.empty())
+    script += "set title 'module exit path p50 vs callbacks'\nset logscale xy\nset autoscale y\nset key top left\n"
+              "set xlabel 'callbacks (log)'\nset ylabel 'exit path p50 [ms] (log)'\nplot " + scaling + "\n";
   return script + "unset multiplot\nset output\n";
 }
 

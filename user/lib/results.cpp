@@ -12,12 +12,40 @@ namespace rcu_unload {
 
 using nlohmann::json;
 
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Cycle, cycle, tag, strategy, picked, syscall_ns, exit_ns, wait_ns, enqueued,
-                                   invoked)
+void to_json(json& j, const Cycle& c) {
+  j = {{"cycle", c.cycle},         {"tag", c.tag},           {"strategy", c.strategy},     {"picked", c.picked},
+       {"syscall_ns", c.syscall_ns}, {"exit_ns", c.exit_ns},   {"wait_ns", c.wait_ns},       {"enqueued", c.enqueued},
+       {"invoked", c.invoked},     {"callbacks", c.callbacks}, {"gp_ns", c.gp_ns},           {"rounds", c.rounds},
+       {"stop_ns", c.stop_ns},     {"readers", c.readers},   {"churn", c.churn},           {"flavor", c.flavor},
+       {"exp_gp_ns", c.exp_gp_ns}, {"cb_cost_ns", c.cb_cost_ns}};
+}
 
-std::vector<std::string> cycle_problems(const Cycle& c, unsigned callbacks) {
+// The fields of the first format-1 files are required, later ones default to 0.
+void from_json(const json& j, Cycle& c) {
+  j.at("cycle").get_to(c.cycle);
+  j.at("tag").get_to(c.tag);
+  j.at("strategy").get_to(c.strategy);
+  j.at("picked").get_to(c.picked);
+  j.at("syscall_ns").get_to(c.syscall_ns);
+  j.at("exit_ns").get_to(c.exit_ns);
+  j.at("wait_ns").get_to(c.wait_ns);
+  j.at("enqueued").get_to(c.enqueued);
+  j.at("invoked").get_to(c.invoked);
+  c.callbacks = j.value("callbacks", 0u);
+  c.gp_ns = j.value("gp_ns", std::uint64_t{0});
+  c.rounds = j.value("rounds", std::uint64_t{0});
+  c.stop_ns = j.value("stop_ns", std::uint64_t{0});
+  c.readers = j.value("readers", std::uint64_t{0});
+  c.churn = j.value("churn", std::uint64_t{0});
+  c.flavor = j.value("flavor", "");
+  c.exp_gp_ns = j.value("exp_gp_ns", std::uint64_t{0});
+  c.cb_cost_ns = j.value("cb_cost_ns", std::uint64_t{0});
+}
+
+std::vector<std::string> cycle_problems(const Cycle& c) {
   std::vector<std::string> problems;
-  if (c.enqueued != callbacks) problems.push_back(fmt::format("enqueued {} callbacks, asked for {}", c.enqueued, callbacks));
+  if (c.enqueued != c.callbacks)
+    problems.push_back(fmt::format("enqueued {} callbacks, asked for {}", c.enqueued, c.callbacks));
   if (c.invoked != c.enqueued)
     problems.push_back(fmt::format("invoked {} of {} callbacks before unload returned", c.invoked, c.enqueued));
   if (c.syscall_ns == 0) problems.emplace_back("syscall_ns is 0");
@@ -26,13 +54,36 @@ std::vector<std::string> cycle_problems(const Cycle& c, unsigned callbacks) {
   return problems;
 }
 
-std::string_view metric_name(Metric m) { return m == Metric::syscall_ns ? "syscall_ns" : "exit_ns"; }
+Combination cycle_combination(std::size_t cycle, std::size_t strategies, std::size_t callbacks) {
+  if (strategies == 0 || callbacks == 0) return {};
+  const std::size_t combo = cycle % (strategies * callbacks);
+  return {combo % strategies, combo / strategies};
+}
 
-std::vector<double> metric_sample(const Results& r, std::string_view strategy, Metric m) {
+std::string_view metric_name(Metric m) {
+  switch (m) {
+    case Metric::syscall_ns: return "syscall_ns";
+    case Metric::exit_ns: return "exit_ns";
+    case Metric::wait_ns: return "wait_ns";
+  }
+  return "?";
+}
+
+std::uint64_t metric_value(const Cycle& c, Metric m) {
+  switch (m) {
+    case Metric::syscall_ns: return c.syscall_ns;
+    case Metric::exit_ns: return c.exit_ns;
+    case Metric::wait_ns: return c.wait_ns;
+  }
+  return 0;
+}
+
+std::string Row::label() const { return callbacks ? fmt::format("{} cb={}", strategy, *callbacks) : strategy; }
+
+std::vector<double> metric_sample(const Results& r, const Row& row, Metric m) {
   std::vector<double> sample;
   for (const auto& c : r.cycles)
-    if (c.strategy == strategy)
-      sample.push_back(static_cast<double>(m == Metric::syscall_ns ? c.syscall_ns : c.exit_ns));
+    if (row.has(c)) sample.push_back(static_cast<double>(metric_value(c, m)));
   return sample;
 }
 
@@ -41,6 +92,24 @@ std::vector<std::string> strategies_present(const Results& r) {
   for (const auto& c : r.cycles)
     if (std::find(names.begin(), names.end(), c.strategy) == names.end()) names.push_back(c.strategy);
   return names;
+}
+
+std::vector<unsigned> callbacks_present(const Results& r) {
+  auto values = r.callbacks;
+  for (const auto& c : r.cycles)
+    if (std::find(values.begin(), values.end(), c.callbacks) == values.end()) values.push_back(c.callbacks);
+  return values;
+}
+
+std::vector<Row> rows_present(const Results& r) {
+  const auto values = callbacks_present(r);
+  std::vector<Row> rows;
+  for (auto cb : values)
+    for (const auto& name : strategies_present(r))
+      rows.push_back({name, values.size() > 1 ? std::optional<unsigned>(cb) : std::nullopt});
+  if (values.empty())
+    for (const auto& name : strategies_present(r)) rows.push_back({name, std::nullopt});
+  return rows;
 }
 
 namespace {
@@ -55,10 +124,9 @@ json summary_json(const Summary& s) {
 
 std::string results_to_json(const Results& r) {
   json summary = json::object();
-  for (const auto& name : strategies_present(r)) {
-    json& entry = summary[name];
-    for (auto m : {Metric::syscall_ns, Metric::exit_ns})
-      entry[std::string(metric_name(m))] = summary_json(summarize(metric_sample(r, name, m)));
+  for (const auto& row : rows_present(r)) {
+    json& entry = summary[row.label()];
+    for (auto m : kSummaryMetrics) entry[std::string(metric_name(m))] = summary_json(summarize(metric_sample(r, row, m)));
   }
   json j = {{"format", kResultsFormat},
             {"kernel", r.kernel},
@@ -67,8 +135,10 @@ std::string results_to_json(const Results& r) {
             {"taint_before", r.taint_before},
             {"taint", r.taint},
             {"new_taint", r.new_taint},
-            {"callbacks", r.callbacks},
+            {"callbacks", r.callbacks.empty() ? 0u : r.callbacks.front()},
+            {"callbacks_list", r.callbacks},
             {"strategies", r.strategies},
+            {"params", r.params},
             {"interrupted", r.interrupted},
             {"cycles", r.cycles},
             {"errors", r.errors},
@@ -92,10 +162,14 @@ Result<Results> results_from_json(std::string_view text) {
     // Files written before the taint was split into before/after only have "taint".
     r.taint_before = j.value("taint_before", r.taint);
     r.new_taint = j.value("new_taint", std::uint64_t{0});
-    r.callbacks = j.at("callbacks").get<unsigned>();
+    // Files written before --callbacks was repeatable have one value and cycles without their own.
+    r.callbacks = j.value("callbacks_list", std::vector<unsigned>{j.at("callbacks").get<unsigned>()});
     r.strategies = j.at("strategies").get<std::vector<std::string>>();
+    r.params = j.value("params", std::vector<std::string>{});
     r.interrupted = j.value("interrupted", false);
     r.cycles = j.at("cycles").get<std::vector<Cycle>>();
+    for (std::size_t i = 0; i < r.cycles.size(); ++i)
+      if (!j.at("cycles").at(i).contains("callbacks") && !r.callbacks.empty()) r.cycles[i].callbacks = r.callbacks.front();
     r.errors = j.value("errors", std::vector<std::string>{});
     r.warnings = j.value("warnings", std::vector<std::string>{});
     return r;

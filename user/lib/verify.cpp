@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <map>
+#include <utility>
 
 #include "rcu_unload/system_info.hpp"
 
@@ -20,23 +21,33 @@ std::vector<std::string> verify_results(const Results& r, const Expectation& exp
   if (!expect.strategies.empty() && r.strategies != expect.strategies)
     add(fmt::format("strategies are [{}], expected [{}]", fmt::join(r.strategies, ", "), fmt::join(expect.strategies, ", ")));
   if (strategies.empty()) add("no strategies in the results");
-  const auto cycles = expect.cycles ? std::size_t{*expect.cycles} * strategies.size() : r.cycles.size();
+  const auto& callbacks = expect.callbacks.empty() ? r.callbacks : expect.callbacks;
+  if (!expect.callbacks.empty() && r.callbacks != expect.callbacks)
+    add(fmt::format("callbacks are [{}], expected [{}]", fmt::join(r.callbacks, ", "), fmt::join(expect.callbacks, ", ")));
+  if (callbacks.empty()) add("no callbacks values in the results");
+  const std::size_t combinations = strategies.size() * callbacks.size();
+  const auto cycles = expect.cycles ? std::size_t{*expect.cycles} * combinations : r.cycles.size();
   if (cycles == 0) add("no cycles in the results");
 
-  std::map<std::string, unsigned> expected_count, found_count;
-  for (std::size_t i = 0; i < cycles && !strategies.empty(); ++i) ++expected_count[strategies[i % strategies.size()]];
-  for (const auto& c : r.cycles) ++found_count[c.strategy];
-  for (const auto& [name, n] : expected_count)
-    if (found_count[name] != n) add(fmt::format("strategy {}: {} cycles, expected {}", name, found_count[name], n));
+  auto expected_at = [&](std::size_t i) {
+    auto combo = cycle_combination(i, strategies.size(), callbacks.size());
+    return std::make_pair(strategies[combo.strategy], callbacks[combo.callbacks]);
+  };
+  auto name = [](const std::pair<std::string, unsigned>& key) { return fmt::format("{} cb={}", key.first, key.second); };
+  std::map<std::pair<std::string, unsigned>, unsigned> expected_count, found_count;
+  for (std::size_t i = 0; i < cycles && combinations > 0; ++i) ++expected_count[expected_at(i)];
+  for (const auto& c : r.cycles) ++found_count[{c.strategy, c.callbacks}];
+  for (const auto& [key, n] : expected_count)
+    if (found_count[key] != n) add(fmt::format("{}: {} cycles, expected {}", name(key), found_count[key], n));
   if (r.cycles.size() != cycles) add(fmt::format("{} cycles in the results, expected {}", r.cycles.size(), cycles));
 
   for (std::size_t i = 0; i < r.cycles.size(); ++i) {
     const Cycle& c = r.cycles[i];
-    auto where = fmt::format("cycle {} ({})", c.cycle, c.strategy);
+    auto where = fmt::format("cycle {} ({} cb={})", c.cycle, c.strategy, c.callbacks);
     if (c.cycle != i) add(fmt::format("{}: found at position {}", where, i));
-    if (!strategies.empty() && c.strategy != strategies[i % strategies.size()])
-      add(fmt::format("{}: expected strategy {}", where, strategies[i % strategies.size()]));
-    for (const auto& p : cycle_problems(c, r.callbacks)) add(fmt::format("{}: {}", where, p));
+    if (combinations > 0 && std::make_pair(c.strategy, c.callbacks) != expected_at(i))
+      add(fmt::format("{}: expected {}", where, name(expected_at(i))));
+    for (const auto& p : cycle_problems(c)) add(fmt::format("{}: {}", where, p));
   }
   return problems;
 }

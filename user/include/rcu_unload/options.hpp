@@ -10,12 +10,30 @@
 namespace rcu_unload {
 
 // The unload strategies the module knows (docs/interfaces.md); the only list in the harness.
-inline constexpr std::array<std::string_view, 7> kStrategies = {
-    "barrier", "sync-exp", "force-qs", "boost", "direct", "auto", "unsafe-none"};
+inline constexpr std::array<std::string_view, 6> kStrategies = {
+    "barrier", "sync-exp", "force-qs", "boost", "auto", "unsafe-none"};
 
 bool is_known_strategy(std::string_view name);
 
+// A strategy as given on the command line: a module strategy, optionally with "+knobs" (the
+// harness sets the kernel's runtime RCU knobs around that cycle's removal, see knobs.hpp).
+inline constexpr std::string_view kKnobsSuffix = "+knobs";
+
+struct StrategySpec {
+  std::string name;  // what the module is loaded with (strategy=NAME)
+  bool knobs = false;
+};
+
+// nullopt unless `spec` is a known strategy, optionally followed by "+knobs".
+std::optional<StrategySpec> parse_strategy_spec(std::string_view spec);
+
 inline constexpr unsigned kMaxCallbacks = 1'000'000;
+
+// Module options the harness sets itself and `--param` must not override.
+inline constexpr std::array<std::string_view, 3> kOwnedParams = {"callbacks", "tag", "strategy"};
+
+// Why `param` is not a usable `--param KEY=VALUE`; nullopt when it is.
+std::optional<std::string> param_problem(std::string_view param);
 
 enum class Command { run, report, verify };
 
@@ -25,13 +43,15 @@ struct Options {
   std::string module;
   unsigned cycles = 20;
   bool cycles_given = false;
-  std::vector<std::string> strategies;  // in the order given; run defaults to {"barrier"}
-  unsigned callbacks = 1000;
+  std::vector<std::string> strategies;  // specs in the order given; run defaults to {"barrier"}
+  std::vector<unsigned> callbacks;      // in the order given; run defaults to {1000}
+  std::vector<std::string> params;      // extra KEY=VALUE module options for every cycle
   std::string json;
   std::uint64_t tag_base = 1;
   // report / verify
   std::vector<std::string> inputs;
   std::string plot;
+  bool markdown = false;
 };
 
 struct ParsedOptions {

@@ -1,5 +1,5 @@
 #pragma once
-// Human-readable output: latency tables and a gnuplot CDF plot.
+// Human-readable output: latency tables (plain or Markdown) and gnuplot plots.
 #include <optional>
 #include <string>
 #include <vector>
@@ -8,17 +8,29 @@
 
 namespace rcu_unload {
 
-// One table per metric (rmmod syscall, module exit path): a row per strategy with n and
-// p50/p90/p99/min/max in ms, and p50 relative to the first strategy with its bootstrap 95% CI.
+enum class TableStyle { text, markdown };
+
+// The strategy rows are compared with: "barrier" when the run has it, else its first strategy.
+std::string reference_strategy(const Results& r);
+
+// The floor an unload at `callbacks` can't beat: p50(exp_gp_ns) + callbacks x p50(cb_cost_ns) over the
+// cycles at that callbacks value that measured them (non-zero; measure_limit=1). nullopt if none did.
+std::optional<double> limit_ns(const Results& r, unsigned callbacks);
+
+// One table per metric (rmmod syscall, module exit path): a row per strategy (and callbacks value
+// when there are several) with n and p50/p90/p99 in ms, p50 relative to the reference strategy at
+// the same callbacks with its bootstrap 95% CI; the exit table adds the limit and p50 / limit.
 // With `with_problems`, the run's warnings and errors follow the tables.
-std::string format_report(const Results& r, bool with_problems = true);
+std::string format_report(const Results& r, bool with_problems = true, TableStyle style = TableStyle::text);
 
 struct PlotInput {
   std::string label;  // prefixes the curve titles when several files are plotted
   Results results;
 };
 
-// The gnuplot program that draws sorted-sample CDFs (log-x, ms), one curve per strategy and input.
+// The gnuplot program: sorted-sample CDFs (log-x, ms) of the exit path and of the syscall, a curve
+// per row and input, and, when an input has several callbacks values, exit-path p50 against
+// callbacks per strategy (log-log). All panels go into one PNG.
 std::string plot_script(const std::vector<PlotInput>& inputs, const std::string& png);
 
 // Runs gnuplot on plot_script(); returns why no PNG came out, if none did.

@@ -1,5 +1,6 @@
 #pragma once
 // Results JSON, format 1 (docs/interfaces.md).
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -17,13 +18,23 @@ inline constexpr int kResultsFormat = 1;
 struct Cycle {
   unsigned cycle = 0;
   std::uint64_t tag = 0;
-  std::string strategy;
+  std::string strategy;  // the spec, e.g. "force-qs+knobs"
   std::string picked;
   std::uint64_t syscall_ns = 0;  // delete_module() as seen from user space
   std::uint64_t exit_ns = 0;     // the module's total_ns for its exit function
   std::uint64_t wait_ns = 0;     // the strategy's share of exit_ns
   std::uint64_t enqueued = 0;
   std::uint64_t invoked = 0;
+  // Added later: files without them read as 0 ("" for flavor, the run's first callbacks value).
+  unsigned callbacks = 0;        // asked for at load
+  std::uint64_t gp_ns = 0;       // exit record
+  std::uint64_t rounds = 0;
+  std::uint64_t stop_ns = 0;
+  std::uint64_t readers = 0;
+  std::uint64_t churn = 0;
+  std::string flavor;
+  std::uint64_t exp_gp_ns = 0;   // init record, measured only with measure_limit=1
+  std::uint64_t cb_cost_ns = 0;  // likewise
 };
 
 struct Results {
@@ -33,25 +44,49 @@ struct Results {
   std::uint64_t taint_before = 0;
   std::uint64_t taint = 0;      // after the run
   std::uint64_t new_taint = 0;  // bits that appeared during the run, O and E excluded
-  unsigned callbacks = 0;
+  std::vector<unsigned> callbacks;  // values in the order given to run
   std::vector<std::string> strategies;
+  std::vector<std::string> params;  // --param KEY=VALUE given to run
   bool interrupted = false;
   std::vector<Cycle> cycles;
   std::vector<std::string> errors;
   std::vector<std::string> warnings;
 };
 
-// What is wrong with one cycle: lost or extra callbacks, non-positive timings. Empty when fine.
-std::vector<std::string> cycle_problems(const Cycle& c, unsigned callbacks);
+// What is wrong with one cycle: lost or extra callbacks (against c.callbacks), non-positive
+// timings. Empty when fine.
+std::vector<std::string> cycle_problems(const Cycle& c);
 
-enum class Metric { syscall_ns, exit_ns };
+// Cycle i of a run over S strategies and C callbacks values runs combination i % (S*C):
+// strategies vary fastest, so every strategy alternates cycle by cycle at each callbacks value.
+struct Combination {
+  std::size_t strategy = 0;   // index into the strategies
+  std::size_t callbacks = 0;  // index into the callbacks values
+};
+Combination cycle_combination(std::size_t cycle, std::size_t strategies, std::size_t callbacks);
+
+enum class Metric { syscall_ns, exit_ns, wait_ns };
+inline constexpr Metric kSummaryMetrics[] = {Metric::syscall_ns, Metric::exit_ns, Metric::wait_ns};
 std::string_view metric_name(Metric m);
-std::vector<double> metric_sample(const Results& r, std::string_view strategy, Metric m);
+std::uint64_t metric_value(const Cycle& c, Metric m);
 
-// Strategies in results order, then any that only appear in cycles.
+// A row of the summaries and tables: a strategy spec, split by callbacks when a run has several.
+struct Row {
+  std::string strategy;
+  std::optional<unsigned> callbacks;  // set when the run has more than one callbacks value
+  std::string label() const;         // "force-qs+knobs" or "force-qs+knobs cb=1000"
+  bool has(const Cycle& c) const { return c.strategy == strategy && (!callbacks || c.callbacks == *callbacks); }
+};
+
+// Strategies in results order, then any that only appear in cycles; likewise callbacks values.
 std::vector<std::string> strategies_present(const Results& r);
+std::vector<unsigned> callbacks_present(const Results& r);
+// Callbacks-major (all strategies at the first value, then the next value...).
+std::vector<Row> rows_present(const Results& r);
 
-std::string results_to_json(const Results& r);  // includes the per-strategy summary
+std::vector<double> metric_sample(const Results& r, const Row& row, Metric m);
+
+std::string results_to_json(const Results& r);  // includes the per-row summary
 Result<Results> results_from_json(std::string_view text);
 Result<Results> load_results(const std::string& path);
 std::optional<std::string> save_results(const std::string& path, const Results& r);  // error text

@@ -10,18 +10,22 @@
 #include <vector>
 
 #include "rcu_unload/kernel_interfaces.hpp"
+#include "rcu_unload/knobs.hpp"
 #include "rcu_unload/results.hpp"
 
 namespace rcu_unload {
 
 struct RunConfig {
-  RunConfig(std::vector<std::string> s, unsigned n, unsigned cbs, std::uint64_t tag0)
-      : strategies(std::move(s)), cycles(n), callbacks(cbs), tag_base(tag0) {}
+  RunConfig(std::vector<std::string> s, unsigned n, std::vector<unsigned> cbs, std::uint64_t tag0,
+            std::vector<std::string> extra = {})
+      : strategies(std::move(s)), cycles(n), callbacks(std::move(cbs)), tag_base(tag0), params(std::move(extra)) {}
 
-  std::vector<std::string> strategies;  // cycle i runs strategies[i % size]
-  unsigned cycles = 1;
-  unsigned callbacks = 1000;
+  // Specs (NAME or NAME+knobs); cycle i runs cycle_combination(i, strategies, callbacks).
+  std::vector<std::string> strategies;
+  unsigned cycles = 1;  // in total
+  std::vector<unsigned> callbacks;
   std::uint64_t tag_base = 1;
+  std::vector<std::string> params;  // KEY=VALUE module options appended for every cycle
   std::chrono::milliseconds record_timeout{10'000};
 };
 
@@ -36,6 +40,7 @@ struct RunEnvironment {
   std::function<std::uint64_t()> now_ns = monotonic_ns;
   std::function<std::optional<std::uint64_t>()> taint;  // empty: taint not checked
   std::function<void(const Cycle&)> on_cycle;            // progress report, may be empty
+  const KnobFiles* knobs = nullptr;  // needed by +knobs strategies; tests point it at a temp dir
 };
 
 struct RunOutcome {
@@ -46,7 +51,8 @@ struct RunOutcome {
 // Stops at the first failing cycle, after making sure the module is unloaded.
 RunOutcome run_cycles(const RunConfig& config, RunEnvironment& env);
 
-// The module options for one cycle, e.g. "callbacks=1000 tag=7 strategy=barrier".
-std::string module_options(unsigned callbacks, std::uint64_t tag, const std::string& strategy);
+// The module options for one cycle, e.g. "callbacks=1000 tag=7 strategy=barrier readers=2".
+std::string module_options(unsigned callbacks, std::uint64_t tag, const std::string& strategy,
+                           const std::vector<std::string>& params = {});
 
 }  // namespace rcu_unload

@@ -8,11 +8,13 @@
 
 namespace rcu_unload {
 
-// A run of `cycles` per strategy over k strategies is cycles 0..cycles*k-1, cycle i with
-// strategies[i % k] (what `run --cycles cycles*k` with the same --strategy list produces).
+// A run of `cycles` per combination over S strategies and C callbacks values is cycles
+// 0..cycles*S*C-1, cycle i with cycle_combination(i, S, C) (what `run --cycles cycles*S*C` with the
+// same --strategy and --callbacks lists produces).
 struct Expectation {
-  std::optional<unsigned> cycles;       // per strategy; default: whatever the file has
-  std::vector<std::string> strategies;  // default: the file's own list
+  std::optional<unsigned> cycles;       // per strategy x callbacks; default: whatever the file has
+  std::vector<std::string> strategies;  // specs; default: the file's own list
+  std::vector<unsigned> callbacks;      // default: the file's own list
 };
 
 // One line per problem; empty means the results pass.

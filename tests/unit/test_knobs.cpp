@@ -1,0 +1,73 @@
+#include <catch2/catch.hpp>
+
+#include "fakes.hpp"
+#include "rcu_unload/knobs.hpp"
+
+using namespace rcu_unload;
+using rcu_unload::test::FakeSysfs;
+using Values = std::vector<std::string>;
+
+TEST_CASE("the knob list is the three runtime RCU knobs") {
+  REQUIRE(unload_knobs().size() == 3);
+  CHECK(unload_knobs()[0].path == "/sys/kernel/rcu_expedited");
+  CHECK(unload_knobs()[0].value == "1");
+  CHECK(unload_knobs()[1].path == "/sys/module/rcutree/parameters/jiffies_till_first_fqs");
+  CHECK(unload_knobs()[1].value == "0");
+  CHECK(unload_knobs()[2].path == "/sys/module/rcutree/parameters/jiffies_till_next_fqs");
+  CHECK(unload_knobs()[2].value == "1");
+}
+
+TEST_CASE("a knob guard sets the knobs and restores the old values") {
+  FakeSysfs sys("7");
+  auto files = sys.files();
+  auto guard = KnobGuard::apply(files, unload_knobs());
+  REQUIRE(guard);
+  CHECK(sys.all() == Values{"1", "0", "1"});
+  CHECK(guard->restore().empty());
+  CHECK(sys.all() == Values{"7", "7", "7"});
+  sys.set(kUnloadKnobs[0].path, "5");  // restoring twice must not write again
+  CHECK(guard->restore().empty());
+  CHECK(sys.get(kUnloadKnobs[0].path) == "5");
+}
+
+TEST_CASE("a knob guard restores when it goes out of scope, also after being moved") {
+  FakeSysfs sys("3");
+  {
+    auto guard = KnobGuard::apply(sys.files(), unload_knobs());
+    REQUIRE(guard);
+    KnobGuard moved(std::move(*guard));
+    CHECK(sys.all() == Values{"1", "0", "1"});
+  }
+  CHECK(sys.all() == Values{"3", "3", "3"});
+}
+
+TEST_CASE("a missing knob is an error naming it, and the knobs set before it are restored") {
+  FakeSysfs sys("4");
+  std::filesystem::remove(sys.path(kUnloadKnobs[2].path));
+  auto guard = KnobGuard::apply(sys.files(), unload_knobs());
+  REQUIRE_FALSE(guard);
+  CHECK(guard.error().find("cannot read RCU knob " + sys.path(kUnloadKnobs[2].path)) != std::string::npos);
+  CHECK(sys.get(kUnloadKnobs[0].path) == "4");
+  CHECK(sys.get(kUnloadKnobs[1].path) == "4");
+}
+
+TEST_CASE("a knob that can't be restored is reported") {
+  FakeSysfs sys("9");
+  auto guard = KnobGuard::apply(sys.files(), unload_knobs());
+  REQUIRE(guard);
+  sys.break_writes(kUnloadKnobs[1].path);
+  auto problems = guard->restore();
+  REQUIRE(problems.size() == 1);
+  CHECK(problems[0].find("RCU knob " + sys.path(kUnloadKnobs[1].path) + " NOT restored to 9") != std::string::npos);
+  CHECK(sys.get(kUnloadKnobs[0].path) == "9");  // the others are still restored
+  CHECK(sys.get(kUnloadKnobs[2].path) == "9");
+}
+
+TEST_CASE("a knob write that fails is an error") {
+  FakeSysfs sys("2");
+  sys.break_writes(kUnloadKnobs[1].path);
+  auto guard = KnobGuard::apply(sys.files(), unload_knobs());
+  REQUIRE_FALSE(guard);
+  CHECK(guard.error().find("RCU knob " + sys.path(kUnloadKnobs[1].path)) != std::string::npos);
+  CHECK(sys.get(kUnloadKnobs[0].path) == "2");
+}
