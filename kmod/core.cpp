@@ -138,6 +138,7 @@ extern "C" int ru_core_init(void)
 	ret = static_cast<int>(state.callbacks->enqueue_spread(state.params.callbacks));
 	if (ret < 0)
 		return fail_init(ret, "enqueue-failed");
+	const unsigned long enqueued_at_load = state.callbacks->enqueued();
 	if (state.params.churn) {
 		state.churn = new churn_producers;
 		if (!state.churn)
@@ -170,7 +171,7 @@ extern "C" int ru_core_init(void)
 	       "exp_gp_ns=%llu cb_cost_ns=%llu",
 	       record_version, state.params.tag, state.flavor->name,
 	       strategy_at(ru_param_strategy()).name, state.kernel.online_cpus,
-	       state.callbacks->enqueued(), init_ns, exp_gp_ns, cb_cost_ns);
+	       enqueued_at_load, init_ns, exp_gp_ns, cb_cost_ns);
 	return 0;
 }
 

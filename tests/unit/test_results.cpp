@@ -82,6 +82,18 @@ TEST_CASE("cycle problems name lost callbacks and zero timings") {
   CHECK(p[0].find("invoked 9 of 10") != std::string::npos);
 }
 
+TEST_CASE("with churn, more callbacks than asked is expected and fewer is not") {
+  auto c = test::good_cycle(0, "barrier", 10);
+  c.churn = 2;
+  c.enqueued = c.invoked = 25;
+  CHECK(cycle_problems(c).empty());
+  c.enqueued = c.invoked = 9;
+  CHECK(cycle_problems(c).size() == 1);
+  c.churn = 0;
+  c.enqueued = c.invoked = 25;
+  CHECK(cycle_problems(c).size() == 1);
+}
+
 TEST_CASE("new cycle fields and several callbacks values survive a round trip") {
   auto r = test::good_results(8, {"barrier", "force-qs+knobs"}, {1, 100000});
   r.params = {"measure_limit=1"};
