@@ -150,19 +150,30 @@ inline Results good_results(unsigned cycles, std::vector<std::string> strategies
   return r;
 }
 
+// A fresh directory below /tmp, removed with everything in it at the end of the test.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& prefix = "rcu_unload_test") {
+    std::string pattern = "/tmp/" + prefix + "_XXXXXX";
+    root = mkdtemp(pattern.data());
+  }
+  ~TempDir() { std::filesystem::remove_all(root); }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  std::string path(const std::string& name) const { return root + "/" + name; }
+
+  std::string root;
+};
+
 // A fake sysfs for the RCU knobs below a fresh temp dir: every knob of kUnloadKnobs with `value`.
 class FakeSysfs {
  public:
-  explicit FakeSysfs(const std::string& value = "7") {
-    char pattern[] = "/tmp/rcu_unload_knobs_XXXXXX";
-    root = mkdtemp(pattern);
+  explicit FakeSysfs(const std::string& value = "7") : dir_("rcu_unload_knobs") {
     for (const auto& k : kUnloadKnobs) set(k.path, value);
   }
-  ~FakeSysfs() { std::filesystem::remove_all(root); }
-  FakeSysfs(const FakeSysfs&) = delete;
-  FakeSysfs& operator=(const FakeSysfs&) = delete;
 
-  std::string path(std::string_view knob) const { return root + std::string(knob); }
+  std::string path(std::string_view knob) const { return dir_.root + std::string(knob); }
   void set(std::string_view knob, const std::string& value) const {
     std::filesystem::create_directories(std::filesystem::path(path(knob)).parent_path());
     std::ofstream(path(knob)) << value << "\n";
@@ -179,8 +190,10 @@ class FakeSysfs {
     std::filesystem::create_directory(path(knob));
   }
 
-  std::string root;
-  KnobFiles files() const { return KnobFiles(root); }
+  KnobFiles files() const { return KnobFiles(dir_.root); }
+
+ private:
+  TempDir dir_;
 };
 
 }  // namespace rcu_unload::test

@@ -50,7 +50,7 @@ TEST_CASE("misuse is rejected with a message and a non-zero exit") {
   rejects({"report"}, "files");
   rejects({"verify", "/nonexistent.json"}, "/nonexistent.json");
   rejects({"run", "--module", kExisting, "--cycles", "x"}, "--cycles");
-  rejects({"run", "--module", kExisting, "--strategy", "direct"}, "unknown strategy 'direct'");
+  rejects({"run", "--module", kExisting, "--strategy", "expedite"}, "unknown strategy 'expedite'");
   rejects({"run", "--module", kExisting, "--strategy", "bogus+knobs"}, "unknown strategy 'bogus+knobs'");
   rejects({"run", "--module", kExisting, "--strategy", "barrier+knob"}, "unknown strategy 'barrier+knob'");
   rejects({"run", "--module", kExisting, "--callbacks", "1", "--callbacks", "1"}, "--callbacks 1 is given twice");
@@ -63,6 +63,16 @@ TEST_CASE("misuse is rejected with a message and a non-zero exit") {
   rejects({"run", "--module", kExisting, "--param", "tag=5"}, "use --tag-base");
   rejects({"run", "--module", kExisting, "--param", "strategy=barrier"}, "'strategy' is set by the harness");
   rejects({"report", kExisting, "--markdown=x"}, "markdown");
+  rejects({"verify", kExisting, "--expect-pick", "auto"}, "'auto' is not SPEC=PICK");
+  rejects({"verify", kExisting, "--expect-pick", "autox=direct"}, "unknown strategy 'autox' (known: ");
+  rejects({"verify", kExisting, "--expect-pick", "auto=auto"},
+          "'auto' in 'auto=auto' is not a strategy the module picks (one of barrier,");
+  rejects({"verify", kExisting, "--expect-pick", "auto=direct+knobs"}, "'direct+knobs' in 'auto=direct+knobs'");
+  rejects({"verify", kExisting, "--expect-pick", "auto="}, "'' in 'auto='");
+  rejects({"verify", kExisting, "--expect-pick", "auto=direct", "--expect-pick", "auto=boost"},
+          "--expect-pick for auto is given twice");
+  rejects({"matrix"}, "tsv");
+  rejects({"matrix", "/nonexistent.tsv"}, "/nonexistent.tsv");
 }
 
 TEST_CASE("every known strategy is accepted and the list has no strangers") {
@@ -124,7 +134,9 @@ TEST_CASE("strategy specs split into the module strategy and the knobs flag") {
   CHECK(knobs->name == "barrier");
   CHECK(knobs->knobs);
   CHECK_FALSE(parse_strategy_spec("+knobs"));
-  CHECK_FALSE(parse_strategy_spec("direct+knobs"));
+  CHECK_FALSE(parse_strategy_spec("expedite+knobs"));
+  REQUIRE(parse_strategy_spec("direct+knobs"));
+  CHECK(parse_strategy_spec("direct+knobs")->name == "direct");
   CHECK_FALSE(parse_strategy_spec("barrier+knobs+knobs"));
   CHECK_FALSE(param_problem("readers=2"));
   CHECK_FALSE(param_problem("reader_hold_us=20"));
@@ -143,4 +155,31 @@ TEST_CASE("report takes --markdown and verify takes expected callbacks") {
   auto plain = parse_options(Args{"rcu-unload", "verify", kExisting});
   REQUIRE(plain.options);
   CHECK(plain.options->callbacks.empty());
+}
+
+TEST_CASE("verify takes expected picks per strategy spec") {
+  auto p = parse_options(Args{"rcu-unload", "verify", kExisting, "--expect-pick", "auto=direct", "--expect-pick",
+                              "auto+knobs=force-qs", "--strategy", "auto", "--expect-pick", "barrier=barrier"});
+  REQUIRE(p.options);
+  CHECK(p.options->expected_picks == std::map<std::string, std::string>{
+                                         {"auto", "direct"}, {"auto+knobs", "force-qs"}, {"barrier", "barrier"}});
+  CHECK(p.options->strategies == Args{"auto"});
+  auto plain = parse_options(Args{"rcu-unload", "verify", kExisting});
+  REQUIRE(plain.options);
+  CHECK(plain.options->expected_picks.empty());
+  auto parsed = parse_expected_pick("force-qs+knobs=force-qs");
+  REQUIRE(parsed);
+  CHECK(parsed->spec == "force-qs+knobs");
+  CHECK(parsed->pick == "force-qs");
+}
+
+TEST_CASE("matrix takes one TSV and --markdown") {
+  auto p = parse_options(Args{"rcu-unload", "matrix", kExisting, "--markdown"});
+  REQUIRE(p.options);
+  CHECK(p.options->command == Command::matrix);
+  CHECK(p.options->inputs == Args{kExisting});
+  CHECK(p.options->markdown);
+  auto plain = parse_options(Args{"rcu-unload", "matrix", kExisting});
+  REQUIRE(plain.options);
+  CHECK_FALSE(plain.options->markdown);
 }

@@ -37,6 +37,7 @@ TEST_CASE("the JSON carries the interface fields and per-strategy summaries") {
   CHECK(j["format"] == 1);
   for (auto key : {"kernel", "cmdline", "cpus", "taint", "callbacks", "strategies", "interrupted", "cycles"})
     CHECK(j.contains(key));
+  for (auto key : {"picked", "rcu", "preempt", "flavor"}) CHECK(j["cycles"][0].contains(key));
   auto s = j["summary"]["sync-exp"]["exit_ns"];
   CHECK(s["n"] == 2);
   CHECK(s["min"] == 20'000'001);
@@ -104,6 +105,8 @@ TEST_CASE("new cycle fields and several callbacks values survive a round trip") 
   c.readers = 4;
   c.churn = 5;
   c.flavor = "srcu";
+  c.rcu = "tree-preempt";
+  c.preempt = "rt";
   c.exp_gp_ns = 17;
   c.cb_cost_ns = 19;
   auto back = results_from_json(results_to_json(r));
@@ -119,11 +122,13 @@ TEST_CASE("new cycle fields and several callbacks values survive a round trip") 
   CHECK(b.readers == 4);
   CHECK(b.churn == 5);
   CHECK(b.flavor == "srcu");
+  CHECK(b.rcu == "tree-preempt");
+  CHECK(b.preempt == "rt");
   CHECK(b.exp_gp_ns == 17);
   CHECK(b.cb_cost_ns == 19);
 }
 
-TEST_CASE("files without the new fields read them as 0 and cycles get the run's callbacks") {
+TEST_CASE("files without the new fields read them as 0 or \"\" and cycles get the run's callbacks") {
   auto old = R"({"format":1,"callbacks":500,"strategies":["barrier"],"cycles":[
       {"cycle":0,"tag":1,"strategy":"barrier","picked":"barrier","syscall_ns":5,"exit_ns":4,"wait_ns":3,
        "enqueued":500,"invoked":500}]})";
@@ -140,6 +145,8 @@ TEST_CASE("files without the new fields read them as 0 and cycles get the run's 
   CHECK(c.readers == 0);
   CHECK(c.churn == 0);
   CHECK(c.flavor.empty());
+  CHECK(c.rcu.empty());
+  CHECK(c.preempt.empty());
   CHECK(c.exp_gp_ns == 0);
   CHECK(c.cb_cost_ns == 0);
   CHECK(cycle_problems(c).empty());

@@ -63,12 +63,14 @@ TEST_CASE("strategies are interleaved cycle by cycle with consecutive tags") {
   CHECK(out.results.strategies == std::vector<std::string>{"barrier", "force-qs"});
 }
 
-TEST_CASE("auto keeps the asked strategy and records the picked one") {
+TEST_CASE("auto keeps the asked strategy and records the picked one, the RCU and the preemption model") {
   Harness h;
   auto out = h.run({"auto"}, 1);
   REQUIRE(out.results.cycles.size() == 1);
   CHECK(out.results.cycles[0].strategy == "auto");
   CHECK(out.results.cycles[0].picked == "barrier");
+  CHECK(out.results.cycles[0].rcu == "tree");
+  CHECK(out.results.cycles[0].preempt == "full");
 }
 
 TEST_CASE("lost callbacks fail the run and stop it") {

@@ -16,16 +16,16 @@ bool mentions(const std::vector<std::string>& problems, const std::string& needl
 TEST_CASE("a clean run verifies with and without expectations") {
   auto r = test::good_results(6, {"barrier", "force-qs"});
   CHECK(verify_results(r, {}).empty());
-  CHECK(verify_results(r, {3u, {"barrier", "force-qs"}, {}}).empty());
+  CHECK(verify_results(r, {3u, {"barrier", "force-qs"}, {}, {}}).empty());
 }
 
 TEST_CASE("verify catches missing cycles and wrong strategies") {
   auto r = test::good_results(5, {"barrier", "force-qs"});
-  auto p = verify_results(r, {3u, {"barrier", "force-qs"}, {}});
+  auto p = verify_results(r, {3u, {"barrier", "force-qs"}, {}, {}});
   CHECK(mentions(p, "force-qs cb=1000: 2 cycles, expected 3"));
   CHECK(mentions(p, "5 cycles in the results, expected 6"));
   CHECK(verify_results(r, {}).empty());
-  auto wrong = verify_results(r, {std::nullopt, {"barrier", "sync-exp"}, {}});
+  auto wrong = verify_results(r, {std::nullopt, {"barrier", "sync-exp"}, {}, {}});
   CHECK(mentions(wrong, "cycle 1 (force-qs cb=1000): expected sync-exp cb=1000"));
   CHECK(mentions(wrong, "strategies are [barrier, force-qs], expected [barrier, sync-exp]"));
 }
@@ -38,7 +38,7 @@ TEST_CASE("verify catches lost callbacks and zero timings and interruption and e
   r.interrupted = true;
   r.errors = {"cycle 9: boom"};
   r.new_taint = 1u << 7;
-  auto p = verify_results(r, {4u, {"barrier"}, {}});
+  auto p = verify_results(r, {4u, {"barrier"}, {}, {}});
   CHECK(mentions(p, "cycle 1 (barrier cb=1000): invoked 999 of 1000"));
   CHECK(mentions(p, "cycle 2 (barrier cb=1000): exit_ns"));
   CHECK(mentions(p, "cycle 3 (barrier cb=1000): wait_ns"));
@@ -55,14 +55,34 @@ TEST_CASE("verify rejects an empty run") {
 TEST_CASE("verify checks every strategy x callbacks combination") {
   auto r = test::good_results(12, {"barrier", "force-qs+knobs"}, {1, 1000, 100000});
   CHECK(verify_results(r, {}).empty());
-  CHECK(verify_results(r, {2u, {"barrier", "force-qs+knobs"}, {1, 1000, 100000}}).empty());
-  auto more = verify_results(r, {3u, {"barrier", "force-qs+knobs"}, {1, 1000, 100000}});
+  CHECK(verify_results(r, {2u, {"barrier", "force-qs+knobs"}, {1, 1000, 100000}, {}}).empty());
+  auto more = verify_results(r, {3u, {"barrier", "force-qs+knobs"}, {1, 1000, 100000}, {}});
   CHECK(mentions(more, "force-qs+knobs cb=100000: 2 cycles, expected 3"));
   CHECK(mentions(more, "12 cycles in the results, expected 18"));
-  auto other = verify_results(r, {2u, {"barrier", "force-qs+knobs"}, {1, 1000}});
+  auto other = verify_results(r, {2u, {"barrier", "force-qs+knobs"}, {1, 1000}, {}});
   CHECK(mentions(other, "callbacks are [1, 1000, 100000], expected [1, 1000]"));
   CHECK(mentions(other, "cycle 4 (barrier cb=100000): expected barrier cb=1"));
   r.cycles[9].callbacks = 1;  // a cycle that ran the wrong callbacks value
   r.cycles[9].enqueued = r.cycles[9].invoked = 1;
   CHECK(mentions(verify_results(r, {}), "cycle 9 (force-qs+knobs cb=1): expected force-qs+knobs cb=1000"));
+}
+
+TEST_CASE("verify checks what the cycles of a strategy spec picked") {
+  auto r = test::good_results(6, {"barrier", "auto"});
+  for (auto& c : r.cycles)
+    if (c.strategy == "auto") c.picked = "direct";
+  Expectation expect;
+  expect.picks = {{"auto", "direct"}, {"barrier", "barrier"}};
+  CHECK(verify_results(r, expect).empty());
+
+  r.cycles[3].picked = "force-qs";
+  r.cycles[5].picked.clear();
+  auto p = verify_results(r, expect);
+  REQUIRE(p.size() == 2);
+  CHECK(p[0] == "cycle 3 (auto): picked force-qs, expected direct");
+  CHECK(p[1] == "cycle 5 (auto): picked nothing, expected direct");
+
+  // A spec the run never ran can't be checked, which must not pass as if it had been.
+  expect.picks = {{"auto+knobs", "direct"}};
+  CHECK(mentions(verify_results(r, expect), "no auto+knobs cycles to check the pick direct against"));
 }

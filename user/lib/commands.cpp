@@ -6,10 +6,12 @@
 #include <cstdio>
 
 #include "rcu_unload/kmsg_reader.hpp"
+#include "rcu_unload/matrix.hpp"
 #include "rcu_unload/module_loader.hpp"
 #include "rcu_unload/report.hpp"
 #include "rcu_unload/runner.hpp"
 #include "rcu_unload/system_info.hpp"
+#include "rcu_unload/text.hpp"
 #include "rcu_unload/verify.hpp"
 
 namespace rcu_unload {
@@ -97,7 +99,8 @@ int report_command(const Options& o) {
 int verify_command(const Options& o) {
   auto r = load_results(o.inputs.at(0));
   if (!r) return fail(r.error());
-  Expectation expect{o.cycles_given ? std::optional<unsigned>(o.cycles) : std::nullopt, o.strategies, o.callbacks};
+  Expectation expect{o.cycles_given ? std::optional<unsigned>(o.cycles) : std::nullopt, o.strategies, o.callbacks,
+                     o.expected_picks};
   auto problems = verify_results(*r, expect);
   for (const auto& p : problems) fmt::print(stderr, "verify: FAIL {}\n", p);
   if (!problems.empty()) return kExitFailure;
@@ -106,11 +109,25 @@ int verify_command(const Options& o) {
   return 0;
 }
 
+int matrix_command(const Options& o) {
+  const auto& path = o.inputs.at(0);
+  auto text = read_text_file(path);
+  if (!text) return fail(fmt::format("cannot read {}", path));
+  auto entries = parse_matrix_tsv(*text);
+  if (!entries) return fail(fmt::format("{}: {}", path, entries.error()));
+  auto summary = summarize_matrix(*entries, o.markdown ? TableStyle::markdown : TableStyle::text);
+  fmt::print("{}", summary.table);
+  std::fflush(stdout);
+  for (const auto& p : summary.problems) fmt::print(stderr, "rcu-unload: {}\n", p);
+  return summary.pass ? 0 : kExitFailure;
+}
+
 int dispatch(const Options& o) {
   switch (o.command) {
     case Command::run: return run_command(o);
     case Command::report: return report_command(o);
     case Command::verify: return verify_command(o);
+    case Command::matrix: return matrix_command(o);
   }
   return kExitUsage;
 }

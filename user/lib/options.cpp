@@ -43,16 +43,38 @@ std::optional<std::string> param_problem(std::string_view param) {
 
 namespace {
 
-CLI::Validator strategy_validator() {
+std::string strategy_list(std::string_view except = {}) {
   std::string list;
-  for (auto s : kStrategies) list += (list.empty() ? "" : ", ") + std::string(s);
+  for (auto s : kStrategies)
+    if (s != except) list += (list.empty() ? "" : ", ") + std::string(s);
+  return list;
+}
+
+std::string unknown_spec(std::string_view spec) {
+  return "unknown strategy '" + std::string(spec) + "' (known: " + strategy_list() + "; each may end in " +
+         std::string(kKnobsSuffix) + ")";
+}
+
+}  // namespace
+
+Result<ExpectedPick> parse_expected_pick(std::string_view arg) {
+  const auto equals = arg.find('=');
+  if (equals == std::string_view::npos)
+    return error("'" + std::string(arg) + "' is not SPEC=PICK (e.g. auto=direct)");
+  ExpectedPick expected{std::string(arg.substr(0, equals)), std::string(arg.substr(equals + 1))};
+  if (!parse_strategy_spec(expected.spec)) return error(unknown_spec(expected.spec) + " in '" + std::string(arg) + "'");
+  if (expected.pick == "auto" || !is_known_strategy(expected.pick))
+    return error("'" + expected.pick + "' in '" + std::string(arg) + "' is not a strategy the module picks (one of " +
+                 strategy_list("auto") + ")");
+  return expected;
+}
+
+namespace {
+
+CLI::Validator strategy_validator() {
   return CLI::Validator(
-      [list](const std::string& value) {
-        return parse_strategy_spec(value) ? std::string{}
-                                          : "unknown strategy '" + value + "' (known: " + list +
-                                                "; each may end in " + std::string(kKnobsSuffix) + ")";
-      },
-      "STRATEGY[+knobs] with STRATEGY in {" + list + "}");
+      [](const std::string& value) { return parse_strategy_spec(value) ? std::string{} : unknown_spec(value); },
+      "STRATEGY[+knobs] with STRATEGY in {" + strategy_list() + "}");
 }
 
 void add_strategies(CLI::App& cmd, Options& o, const char* what) {
@@ -68,6 +90,18 @@ std::optional<std::string> duplicate_callbacks(std::vector<unsigned> values) {
   auto dup = std::adjacent_find(values.begin(), values.end());
   if (dup == values.end()) return std::nullopt;
   return "--callbacks " + std::to_string(*dup) + " is given twice\n";
+}
+
+// Each argument already passed the option's validator; a spec given twice would ask for two picks.
+Result<std::map<std::string, std::string>> expected_pick_map(const std::vector<std::string>& args) {
+  std::map<std::string, std::string> picks;
+  for (const auto& arg : args) {
+    auto expected = parse_expected_pick(arg);
+    if (!expected) return error(expected.error() + "\n");
+    if (!picks.emplace(expected->spec, expected->pick).second)
+      return error("--expect-pick for " + expected->spec + " is given twice\n");
+  }
+  return picks;
 }
 
 }  // namespace
@@ -107,6 +141,25 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
                          ->check(CLI::Range(1u, std::numeric_limits<unsigned>::max()));
   add_strategies(*verify, o, "expected strategies, in the order given to run");
   add_callbacks(*verify, o, "expected callbacks values, in the order given to run");
+  std::vector<std::string> expect_picks;
+  verify
+      ->add_option("--expect-pick", expect_picks,
+                   "SPEC=PICK: every cycle of strategy spec SPEC must have picked PICK, e.g. auto=direct (repeatable)")
+      ->check(CLI::Validator(
+          [](const std::string& arg) {
+            auto expected = parse_expected_pick(arg);
+            return expected ? std::string{} : expected.error();
+          },
+          "SPEC=PICK"))
+      ->take_all();
+
+  auto* matrix = app.add_subcommand(
+      "matrix", "summarize a kernel matrix, a row per configuration (exit 1 unless every one passed)");
+  std::string matrix_input;
+  matrix->add_option("tsv", matrix_input, "lines LABEL<TAB>STATUS<TAB>RESULTS_JSON (the path may be empty)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  matrix->add_flag("--markdown", o.markdown, "print the table as Markdown");
 
   std::ostringstream out, err;
   try {
@@ -123,10 +176,16 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
     if (o.callbacks.empty()) o.callbacks = {1000};
   } else if (report->parsed()) {
     o.command = Command::report;
+  } else if (matrix->parsed()) {
+    o.command = Command::matrix;
+    o.inputs = {matrix_input};
   } else {
     o.command = Command::verify;
     o.inputs = {verify_input};
     o.cycles_given = cycles_opt->count() > 0;
+    auto picks = expected_pick_map(expect_picks);
+    if (!picks) return {std::nullopt, kExitUsage, picks.error()};
+    o.expected_picks = std::move(*picks);
   }
   return {std::move(o), 0, {}};
 }

@@ -25,12 +25,56 @@ std::string metric_title(Metric m) {
   return "?";
 }
 
-std::string ms(double ns) { return fmt::format("{:.3f}", ns / kNsPerMs); }
+std::string ratio_cell(const Results& r, const Row& row, Metric m, const std::vector<double>& sample) {
+  const Row reference{reference_strategy(r), row.callbacks};
+  if (row.strategy == reference.strategy) return "reference";
+  if (auto ci = ratio_ci(sample, metric_sample(r, reference, m)))
+    return fmt::format("{:.3f} [{:.3f}, {:.3f}]", ci->ratio, ci->low, ci->high);
+  return "-";
+}
 
-using Table = std::vector<std::vector<std::string>>;  // the first line is the header
+void append_table(std::string& out, const Results& r, Metric m, TableStyle style) {
+  const auto rows = rows_present(r);
+  if (rows.empty()) return;
+  const bool with_limit = m == Metric::exit_ns;
+  const auto values = callbacks_present(r);
+  Table t{{"strategy", "n", "p50", "p90", "p99", fmt::format("p50 / {} [95% CI]", reference_strategy(r))}};
+  if (with_limit) t[0].insert(t[0].end(), {"limit", "p50 / limit"});
+  for (const auto& row : rows) {
+    auto sample = metric_sample(r, row, m);
+    auto s = summarize(sample);
+    std::vector<std::string> line{row.label(), std::to_string(s.n)};
+    if (s.n == 0) {
+      line.resize(t[0].size(), "-");
+    } else {
+      line.insert(line.end(), {format_ms(s.p50), format_ms(s.p90), format_ms(s.p99), ratio_cell(r, row, m, sample)});
+      if (with_limit) {
+        // Without several callbacks values every row ran at the run's only one.
+        auto limit = limit_ns(r, row.callbacks.value_or(values.empty() ? 0u : values.front()));
+        line.push_back(limit ? format_ms(*limit) : "-");
+        line.push_back(limit && *limit > 0 ? fmt::format("{:.2f}", s.p50 / *limit) : "-");
+      }
+    }
+    t.push_back(std::move(line));
+  }
+  out += style == TableStyle::markdown ? fmt::format("**{}** [ms]\n\n", metric_title(m)) : metric_title(m) + " [ms]\n";
+  out += render_table(t, style);
+}
 
-// Plain text: the first column left-aligned, the others right-aligned, each as wide as its widest cell.
-std::string render(const Table& t, TableStyle style) {
+// Gnuplot strings in single quotes only need the quote itself doubled.
+std::string gnuplot_string(const std::string& s) {
+  std::string out = "'";
+  for (char ch : s) out += ch == '\'' ? std::string("''") : std::string(1, ch);
+  return out + "'";
+}
+
+std::string join_plots(const std::string& list, const std::string& item) {
+  return list + (list.empty() ? "" : ", \\\n  ") + item;
+}
+
+}  // namespace
+
+std::string render_table(const Table& t, TableStyle style) {
   std::string out;
   if (style == TableStyle::markdown) {
     for (std::size_t i = 0; i < t.size(); ++i) {
@@ -55,54 +99,7 @@ std::string render(const Table& t, TableStyle style) {
   return out;
 }
 
-std::string ratio_cell(const Results& r, const Row& row, Metric m, const std::vector<double>& sample) {
-  const Row reference{reference_strategy(r), row.callbacks};
-  if (row.strategy == reference.strategy) return "reference";
-  if (auto ci = ratio_ci(sample, metric_sample(r, reference, m)))
-    return fmt::format("{:.3f} [{:.3f}, {:.3f}]", ci->ratio, ci->low, ci->high);
-  return "-";
-}
-
-void append_table(std::string& out, const Results& r, Metric m, TableStyle style) {
-  const auto rows = rows_present(r);
-  if (rows.empty()) return;
-  const bool with_limit = m == Metric::exit_ns;
-  const auto values = callbacks_present(r);
-  Table t{{"strategy", "n", "p50", "p90", "p99", fmt::format("p50 / {} [95% CI]", reference_strategy(r))}};
-  if (with_limit) t[0].insert(t[0].end(), {"limit", "p50 / limit"});
-  for (const auto& row : rows) {
-    auto sample = metric_sample(r, row, m);
-    auto s = summarize(sample);
-    std::vector<std::string> line{row.label(), std::to_string(s.n)};
-    if (s.n == 0) {
-      line.resize(t[0].size(), "-");
-    } else {
-      line.insert(line.end(), {ms(s.p50), ms(s.p90), ms(s.p99), ratio_cell(r, row, m, sample)});
-      if (with_limit) {
-        // Without several callbacks values every row ran at the run's only one.
-        auto limit = limit_ns(r, row.callbacks.value_or(values.empty() ? 0u : values.front()));
-        line.push_back(limit ? ms(*limit) : "-");
-        line.push_back(limit && *limit > 0 ? fmt::format("{:.2f}", s.p50 / *limit) : "-");
-      }
-    }
-    t.push_back(std::move(line));
-  }
-  out += style == TableStyle::markdown ? fmt::format("**{}** [ms]\n\n", metric_title(m)) : metric_title(m) + " [ms]\n";
-  out += render(t, style);
-}
-
-// Gnuplot strings in single quotes only need the quote itself doubled.
-std::string gnuplot_string(const std::string& s) {
-  std::string out = "'";
-  for (char ch : s) out += ch == '\'' ? std::string("''") : std::string(1, ch);
-  return out + "'";
-}
-
-std::string join_plots(const std::string& list, const std::string& item) {
-  return list + (list.empty() ? "" : ", \\\n  ") + item;
-}
-
-}  // namespace
+std::string format_ms(double ns) { return fmt::format("{:.3f}", ns / kNsPerMs); }
 
 std::string reference_strategy(const Results& r) {
   auto names = strategies_present(r);

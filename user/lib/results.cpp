@@ -13,14 +13,14 @@ namespace rcu_unload {
 using nlohmann::json;
 
 void to_json(json& j, const Cycle& c) {
-  j = {{"cycle", c.cycle},         {"tag", c.tag},           {"strategy", c.strategy},     {"picked", c.picked},
-       {"syscall_ns", c.syscall_ns}, {"exit_ns", c.exit_ns},   {"wait_ns", c.wait_ns},       {"enqueued", c.enqueued},
-       {"invoked", c.invoked},     {"callbacks", c.callbacks}, {"gp_ns", c.gp_ns},           {"rounds", c.rounds},
-       {"stop_ns", c.stop_ns},     {"readers", c.readers},   {"churn", c.churn},           {"flavor", c.flavor},
-       {"exp_gp_ns", c.exp_gp_ns}, {"cb_cost_ns", c.cb_cost_ns}};
+  j = {{"cycle", c.cycle},           {"tag", c.tag},             {"strategy", c.strategy}, {"picked", c.picked},
+       {"syscall_ns", c.syscall_ns}, {"exit_ns", c.exit_ns},     {"wait_ns", c.wait_ns},   {"enqueued", c.enqueued},
+       {"invoked", c.invoked},       {"callbacks", c.callbacks}, {"gp_ns", c.gp_ns},       {"rounds", c.rounds},
+       {"stop_ns", c.stop_ns},       {"readers", c.readers},     {"churn", c.churn},       {"flavor", c.flavor},
+       {"rcu", c.rcu},               {"preempt", c.preempt},     {"exp_gp_ns", c.exp_gp_ns}, {"cb_cost_ns", c.cb_cost_ns}};
 }
 
-// The fields of the first format-1 files are required, later ones default to 0.
+// The fields of the first format-1 files are required, later ones default to 0 (strings to "").
 void from_json(const json& j, Cycle& c) {
   j.at("cycle").get_to(c.cycle);
   j.at("tag").get_to(c.tag);
@@ -38,6 +38,8 @@ void from_json(const json& j, Cycle& c) {
   c.readers = j.value("readers", std::uint64_t{0});
   c.churn = j.value("churn", std::uint64_t{0});
   c.flavor = j.value("flavor", "");
+  c.rcu = j.value("rcu", "");
+  c.preempt = j.value("preempt", "");
   c.exp_gp_ns = j.value("exp_gp_ns", std::uint64_t{0});
   c.cb_cost_ns = j.value("cb_cost_ns", std::uint64_t{0});
 }
@@ -47,7 +49,7 @@ std::vector<std::string> cycle_problems(const Cycle& c) {
   // Churn producers add callbacks after load: then only fewer than asked is wrong.
   if (c.churn == 0 ? c.enqueued != c.callbacks : c.enqueued < c.callbacks)
     problems.push_back(fmt::format("enqueued {} callbacks, asked for {}", c.enqueued, c.callbacks));
-  if (c.invoked != c.enqueued)
+  if (lost_callbacks(c))
     problems.push_back(fmt::format("invoked {} of {} callbacks before unload returned", c.invoked, c.enqueued));
   if (c.syscall_ns == 0) problems.emplace_back("syscall_ns is 0");
   if (c.exit_ns == 0) problems.emplace_back("exit_ns (total_ns) is 0 or missing");

@@ -115,6 +115,8 @@ class CycleLoop {
     c.readers = exit->u64("readers").value_or(0);
     c.churn = exit->u64("churn").value_or(0);
     c.flavor = exit->text("flavor").value_or("");
+    c.rcu = exit->text("rcu").value_or("");
+    c.preempt = exit->text("preempt").value_or("");
     c.exp_gp_ns = init->u64("exp_gp_ns").value_or(0);
     c.cb_cost_ns = init->u64("cb_cost_ns").value_or(0);
     results_.cycles.push_back(c);

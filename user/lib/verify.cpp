@@ -49,6 +49,18 @@ std::vector<std::string> verify_results(const Results& r, const Expectation& exp
       add(fmt::format("{}: expected {}", where, name(expected_at(i))));
     for (const auto& p : cycle_problems(c)) add(fmt::format("{}: {}", where, p));
   }
+
+  for (const auto& [spec, pick] : expect.picks) {
+    bool checked = false;
+    for (const auto& c : r.cycles) {
+      if (c.strategy != spec) continue;
+      checked = true;
+      if (c.picked != pick)
+        add(fmt::format("cycle {} ({}): picked {}, expected {}", c.cycle, spec, c.picked.empty() ? "nothing" : c.picked,
+                        pick));
+    }
+    if (!checked) add(fmt::format("no {} cycles to check the pick {} against", spec, pick));
+  }
   return problems;
 }
 

@@ -12,6 +12,7 @@ const std::atomic<bool>& stop_on_signals();
 int run_command(const Options& o);
 int report_command(const Options& o);
 int verify_command(const Options& o);
+int matrix_command(const Options& o);
 int dispatch(const Options& o);
 
 }  // namespace rcu_unload

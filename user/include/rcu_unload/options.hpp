@@ -2,16 +2,19 @@
 // The command line lives in the library so tests can parse argv arrays exactly as main() does.
 #include <array>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "rcu_unload/result.hpp"
+
 namespace rcu_unload {
 
 // The unload strategies the module knows (docs/interfaces.md); the only list in the harness.
-inline constexpr std::array<std::string_view, 6> kStrategies = {
-    "barrier", "sync-exp", "force-qs", "boost", "auto", "unsafe-none"};
+inline constexpr std::array<std::string_view, 7> kStrategies = {
+    "barrier", "sync-exp", "force-qs", "boost", "direct", "auto", "unsafe-none"};
 
 bool is_known_strategy(std::string_view name);
 
@@ -35,7 +38,18 @@ inline constexpr std::array<std::string_view, 3> kOwnedParams = {"callbacks", "t
 // Why `param` is not a usable `--param KEY=VALUE`; nullopt when it is.
 std::optional<std::string> param_problem(std::string_view param);
 
-enum class Command { run, report, verify };
+// `verify --expect-pick SPEC=PICK`: the cycles of strategy spec SPEC must have run PICK, a module
+// strategy other than auto (auto is what asks the module to pick).
+struct ExpectedPick {
+  std::string spec;
+  std::string pick;
+};
+
+// An error saying why unless `arg` is SPEC=PICK with a spec parse_strategy_spec accepts and PICK a
+// known strategy other than auto.
+Result<ExpectedPick> parse_expected_pick(std::string_view arg);
+
+enum class Command { run, report, verify, matrix };
 
 struct Options {
   Command command = Command::run;
@@ -48,10 +62,11 @@ struct Options {
   std::vector<std::string> params;      // extra KEY=VALUE module options for every cycle
   std::string json;
   std::uint64_t tag_base = 1;
-  // report / verify
+  // report / verify / matrix
   std::vector<std::string> inputs;
   std::string plot;
   bool markdown = false;
+  std::map<std::string, std::string> expected_picks;  // verify: strategy spec -> what its cycles must pick
 };
 
 struct ParsedOptions {

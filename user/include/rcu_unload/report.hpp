@@ -10,6 +10,15 @@ namespace rcu_unload {
 
 enum class TableStyle { text, markdown };
 
+using Table = std::vector<std::vector<std::string>>;  // the first line is the header
+
+// Plain text: the first column left-aligned, the others right-aligned, each as wide as its widest
+// cell. Markdown: a pipe table, likewise aligned.
+std::string render_table(const Table& t, TableStyle style);
+
+// Nanoseconds as milliseconds with three decimals, the unit of every table.
+std::string format_ms(double ns);
+
 // The strategy rows are compared with: "barrier" when the run has it, else its first strategy.
 std::string reference_strategy(const Results& r);
 

@@ -25,7 +25,7 @@ struct Cycle {
   std::uint64_t wait_ns = 0;     // the strategy's share of exit_ns
   std::uint64_t enqueued = 0;
   std::uint64_t invoked = 0;
-  // Added later: files without them read as 0 ("" for flavor, the run's first callbacks value).
+  // Added later: files without them read as 0 ("" for the strings, the run's first callbacks value).
   unsigned callbacks = 0;        // asked for at load
   std::uint64_t gp_ns = 0;       // exit record
   std::uint64_t rounds = 0;
@@ -33,6 +33,8 @@ struct Cycle {
   std::uint64_t readers = 0;
   std::uint64_t churn = 0;
   std::string flavor;
+  std::string rcu;      // exit record: tree, tree-preempt or tiny
+  std::string preempt;  // exit record: none, voluntary, full or rt
   std::uint64_t exp_gp_ns = 0;   // init record, measured only with measure_limit=1
   std::uint64_t cb_cost_ns = 0;  // likewise
 };
@@ -52,6 +54,9 @@ struct Results {
   std::vector<std::string> errors;
   std::vector<std::string> warnings;
 };
+
+// The module returned from its exit function before all of its callbacks had run.
+inline bool lost_callbacks(const Cycle& c) { return c.invoked != c.enqueued; }
 
 // What is wrong with one cycle: lost or extra callbacks (against c.callbacks), non-positive
 // timings. Empty when fine.

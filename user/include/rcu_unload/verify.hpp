@@ -1,5 +1,6 @@
 #pragma once
 // The pass/fail check the QEMU integration tests run on a results JSON.
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,6 +16,9 @@ struct Expectation {
   std::optional<unsigned> cycles;       // per strategy x callbacks; default: whatever the file has
   std::vector<std::string> strategies;  // specs; default: the file's own list
   std::vector<unsigned> callbacks;      // default: the file's own list
+  // Strategy spec -> the strategy every cycle of that spec must have picked (e.g. auto -> direct);
+  // a spec without cycles is a problem too, or a misspelt run would pass unchecked.
+  std::map<std::string, std::string> picks;
 };
 
 // One line per problem; empty means the results pass.
