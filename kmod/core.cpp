@@ -57,9 +57,9 @@ bool params_valid(const ru_params &params, const ru_kernel_info &kernel)
 		return false;
 	}
 	const unload_strategy &strategy = strategy_at(ru_param_strategy());
-	if (strategy.applies && !strategy.applies(*flavor)) {
-		ru_log(RU_LOG_ERR, "invalid strategy=%s: flavor=%s has nothing for it to drive",
-		       strategy.name, flavor->name);
+	if (strategy.applies && !strategy.applies(*flavor, kernel)) {
+		ru_log(RU_LOG_ERR, "invalid strategy=%s: flavor=%s has nothing for it to drive on %s RCU",
+		       strategy.name, flavor->name, rcu_type_names[kernel.rcu]);
 		return false;
 	}
 	if (strategy.unsafe && !params.allow_unsafe) {
@@ -102,11 +102,11 @@ int fail_init(int err, const char *what)
 // return with callbacks pending unless unsafe-none was explicitly allowed.
 unload_outcome wait_for_callbacks(const unload_strategy &strategy)
 {
-	unload_context ctx{*state.flavor, state.kernel, state.params, state.readers};
+	unload_context ctx{*state.flavor, state.kernel, state.params, state.readers, *state.callbacks};
 	unload_outcome outcome;
 
 	if ((strategy.unsafe && !state.params.allow_unsafe) ||
-	    (strategy.applies && !strategy.applies(*state.flavor)))
+	    (strategy.applies && !strategy.applies(*state.flavor, state.kernel)))
 		outcome = {-RU_EINVAL, 0, 0};
 	else
 		outcome = strategy.wait(ctx);

@@ -19,6 +19,10 @@ struct rcu_flavor {
 	// The flavor's own push on the current grace period (for vanilla RCU an immediate
 	// quiescent-state scan; for SRCU an expedited grace period, which shares its counter).
 	int (*expedite)();
+	bool expedite_needs_tree_rcu; // TINY_RCU has no grace-period kthread to prod
+	// Run, in this context, the callbacks whose grace period this context ends: only
+	// where the caller is itself a quiescent state (TINY_RCU). Optional.
+	int (*invoke_ready_now)();
 };
 
 extern const rcu_flavor rcu_flavor_vanilla;

@@ -20,4 +20,6 @@ const rcu_flavor rcu_flavor_srcu = {
 	.gp_cookie = ru_srcu_gp_cookie,
 	.gp_elapsed = ru_srcu_gp_elapsed,
 	.expedite = srcu_expedite,
+	.expedite_needs_tree_rcu = false,
+	.invoke_ready_now = nullptr,
 };

@@ -19,4 +19,6 @@ const rcu_flavor rcu_flavor_tasks = {
 	.gp_cookie = nullptr,
 	.gp_elapsed = nullptr,
 	.expedite = nullptr,
+	.expedite_needs_tree_rcu = false,
+	.invoke_ready_now = nullptr,
 };

@@ -13,6 +13,7 @@
 #include <linux/cpumask.h>
 #include <linux/delay.h>
 #include <linux/kernel.h>
+#include <linux/bottom_half.h>
 #include <linux/ktime.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
@@ -32,7 +33,8 @@ void rcu_force_quiescent_state(void);
 
 static_assert(sizeof(struct ru_rcu_head) == sizeof(struct rcu_head));
 static_assert(__alignof__(struct ru_rcu_head) == __alignof__(struct rcu_head));
-static_assert(RU_ENOMEM == ENOMEM && RU_EINVAL == EINVAL && RU_EOPNOTSUPP == EOPNOTSUPP);
+static_assert(RU_ENOMEM == ENOMEM && RU_EINVAL == EINVAL && RU_EOPNOTSUPP == EOPNOTSUPP &&
+	      RU_ETIMEDOUT == ETIMEDOUT);
 
 /* ---- parameters ---- */
 static unsigned int callbacks = 1000;
@@ -358,6 +360,23 @@ int ru_rcu_force_quiescent_state(void)
 {
 #ifdef CONFIG_TREE_RCU
 	rcu_force_quiescent_state();
+	return 0;
+#else
+	return -EOPNOTSUPP;
+#endif
+}
+
+int ru_rcu_invoke_ready_now(void)
+{
+#ifdef CONFIG_TINY_RCU
+	/*
+	 * __schedule() calls rcu_note_context_switch() -> rcu_qs() even when it picks
+	 * the caller again: the grace period ends and RCU_SOFTIRQ is raised. Enabling
+	 * bottom halves then runs that softirq here, unless ksoftirqd ran it meanwhile.
+	 */
+	schedule();
+	local_bh_disable();
+	local_bh_enable();
 	return 0;
 #else
 	return -EOPNOTSUPP;

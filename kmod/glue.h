@@ -16,7 +16,7 @@ extern "C" {
 typedef unsigned long long ru_u64;
 
 /* errno values the core returns (checked against the kernel's in glue.c). */
-enum { RU_ENOMEM = 12, RU_EINVAL = 22, RU_EOPNOTSUPP = 95 };
+enum { RU_ENOMEM = 12, RU_EINVAL = 22, RU_EOPNOTSUPP = 95, RU_ETIMEDOUT = 110 };
 #define RU_IS_ERR_VALUE(x) ((unsigned long)(x) >= (unsigned long)-4095)
 
 /* Layout-compatible with struct rcu_head (static_assert in glue.c). */
@@ -89,6 +89,11 @@ int ru_rcu_gp_elapsed(unsigned long cookie);
 void ru_rcu_start_gp(void);
 /* Wake the grace-period kthread for a quiescent-state scan; -EOPNOTSUPP on TINY_RCU. */
 int ru_rcu_force_quiescent_state(void);
+/*
+ * TINY_RCU only (-EOPNOTSUPP elsewhere): record the caller's quiescent state and
+ * invoke the callbacks it makes ready, in the caller's context.
+ */
+int ru_rcu_invoke_ready_now(void);
 /*
  * Make every online CPU pass a momentary dyntick-idle quiescent state, which the
  * next quiescent-state scan credits, by running the CPU stoppers on all of them.

@@ -5,12 +5,14 @@
 #include "flavor.hpp"
 
 struct reader_pool;
+class callback_set;
 
 struct unload_context {
 	const rcu_flavor &flavor;
 	const ru_kernel_info &kernel;
 	const ru_params &params;
 	reader_pool *readers; // still running during the wait; nullptr if none
+	const callback_set &callbacks;
 };
 
 struct unload_outcome {
@@ -22,8 +24,8 @@ struct unload_outcome {
 struct unload_strategy {
 	const char *name;
 	bool unsafe; // leaves callbacks pending: refused unless allow_unsafe=1
-	// Whether the flavor has what the strategy drives; nullptr: every flavor.
-	bool (*applies)(const rcu_flavor &flavor);
+	// Whether the flavor on this kernel has what the strategy drives; nullptr: always.
+	bool (*applies)(const rcu_flavor &flavor, const ru_kernel_info &kernel);
 	// Either waits itself, or (auto) names the strategy that suits this kernel.
 	unload_outcome (*wait)(const unload_context &ctx);
 	const unload_strategy *(*pick)(const ru_kernel_info &kernel, const rcu_flavor &flavor);
@@ -35,10 +37,11 @@ extern const unload_strategy strategy_sync_exp;
 extern const unload_strategy strategy_force_qs;
 extern const unload_strategy strategy_boost;
 extern const unload_strategy strategy_unsafe_none;
+extern const unload_strategy strategy_direct;
 
 // The force-qs rounds, shared by the strategies built on them.
 unload_outcome force_quiescent_states_until_barrier(const unload_context &ctx);
-bool flavor_can_expedite(const rcu_flavor &flavor);
+bool flavor_can_expedite(const rcu_flavor &flavor, const ru_kernel_info &kernel);
 
 // The strategy asked for, resolved through auto's pick where needed.
 const unload_strategy &strategy_at(int index);

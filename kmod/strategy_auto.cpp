@@ -4,9 +4,11 @@
 
 static const unload_strategy *auto_pick(const ru_kernel_info &kernel, const rcu_flavor &flavor)
 {
-	// TINY_RCU has no grace-period kthread to prod; its barrier completes once we
-	// block. Tasks RCU has nothing to expedite.
-	if (kernel.rcu == RU_RCU_TINY || !flavor_can_expedite(flavor))
+	// The patent's uniprocessor case: this context is a quiescent state.
+	if (strategy_direct.applies(flavor, kernel))
+		return &strategy_direct;
+	// Tasks RCU (and SRCU or RCU without a way to push) has nothing to expedite.
+	if (!flavor_can_expedite(flavor, kernel))
 		return &strategy_barrier;
 	// Preemptible RCU: readers preempted in their critical sections hold the grace
 	// period; boosting ours costs nothing when there are none. Not on PREEMPT_RT,

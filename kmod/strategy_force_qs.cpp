@@ -49,9 +49,10 @@ unload_outcome force_quiescent_states_until_barrier(const unload_context &ctx)
 	return {0, rounds, gp_ns};
 }
 
-bool flavor_can_expedite(const rcu_flavor &flavor)
+bool flavor_can_expedite(const rcu_flavor &flavor, const ru_kernel_info &kernel)
 {
-	return flavor.expedite && flavor.start_gp && flavor.gp_cookie;
+	return flavor.expedite && flavor.start_gp && flavor.gp_cookie &&
+	       !(flavor.expedite_needs_tree_rcu && kernel.rcu == RU_RCU_TINY);
 }
 
 const unload_strategy strategy_force_qs = {"force-qs", false, flavor_can_expedite, force_qs_wait,

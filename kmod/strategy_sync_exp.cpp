@@ -3,7 +3,7 @@
 // Kept as a reference row: expedited grace periods do not advance normal callbacks.
 #include "strategy.hpp"
 
-static bool has_sync_expedited(const rcu_flavor &flavor)
+static bool has_sync_expedited(const rcu_flavor &flavor, const ru_kernel_info &)
 {
 	return flavor.sync_expedited;
 }

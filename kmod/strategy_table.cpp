@@ -11,6 +11,7 @@ const unload_strategy *const strategies[] = {
 	&strategy_force_qs,
 	&strategy_boost,
 	&strategy_unsafe_none,
+	&strategy_direct,
 };
 constexpr int strategy_count = sizeof(strategies) / sizeof(strategies[0]);
 } // namespace
