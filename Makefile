@@ -9,7 +9,7 @@ STRATEGIES ?= barrier sync-exp force-qs boost auto
 # KERNEL-NAME[:APPEND] configurations `make run` boots; names as in scripts/fetch-kernel.sh.
 RUN_CONFIGS ?= deb-6.1-amd64:preempt=none deb-6.1-amd64:preempt=full deb-6.1-rt
 
-.PHONY: all deps user unit test run bench clean
+.PHONY: all deps user unit test run bench matrix clean
 all: user
 
 deps:
@@ -40,6 +40,10 @@ run: user
 # The benchmark: every strategy x callbacks interleaved in one boot per configuration.
 bench: user
 	scripts/bench.sh --cycles $(or $(BENCH_CYCLES),50) $(BENCH_CONFIGS)
+
+# Every kernel configuration of configs/matrix.tsv (MATRIX="LABEL..." for some), one summary table.
+matrix: user
+	scripts/matrix.sh $(if $(MATRIX_CYCLES),--cycles $(MATRIX_CYCLES)) $(MATRIX)
 
 clean:
 	rm -rf $(BUILD)

@@ -29,7 +29,9 @@ configs=("$@")
     deb-6.1-rt
     deb-6.1-amd64:preempt=full,rcu_nocbs=all
     deb-6.12-amd64:preempt=full
+    deb-6.12-amd64:preempt=full,rcu_nocbs=all
     deb-6.1-amd64:preempt=full,readers
+    SMP-NONE
 )
 strategies=(barrier sync-exp force-qs boost force-qs+knobs barrier+knobs)
 callbacks=(1 1000 100000)

@@ -29,7 +29,10 @@ need_file "$module" "kernel module (--module)"
 need_cmd ldd libc-bin
 
 busybox=/bin/busybox
-if ! "$busybox" --list 2>/dev/null | grep -qx insmod || ! file -L "$busybox" 2>/dev/null | grep -q 'statically linked'; then
+need_cmd readelf binutils
+# A static executable has no program interpreter: it runs in the guest without a libc.
+if ! "$busybox" --list 2>/dev/null | grep -qx insmod ||
+    readelf -l "$busybox" 2>/dev/null | grep -q 'program interpreter'; then
     log "static busybox missing at $busybox, installing busybox-static"
     apt-get install -y busybox-static >&2 || die "apt-get install busybox-static failed ($busybox needed)"
 fi

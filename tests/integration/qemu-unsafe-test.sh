@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# qemu-unsafe-test.sh HARNESS OUTDIR KERNEL allowed|refused
+# qemu-unsafe-test.sh HARNESS OUTDIR KERNEL allowed|refused|detected
 # strategy=unsafe-none unloads with callbacks pending.
 #   refused: without allow_unsafe=1 the module must refuse to load (-EINVAL) and the
 #            harness must fail, quoting the module's log line.
@@ -7,13 +7,17 @@
 #            in freed module text. The run must fail: as a kernel crash (qemu-run.sh exit
 #            125) or, on kernels that unmap freed module text lazily (Debian's: no crash
 #            follows at once), as the harness's lost-callbacks error. Never as a pass.
+#   detected: for the DEBUG kernel. Knobs on (free_module()'s own synchronize_rcu() is then
+#            expedited and no longer covers the pending callbacks), allow_unsafe=1: the
+#            kernel itself must report the use after free, by KASAN or an oops.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 harness=$1 out=$2 kernel=$3 mode=$4
-params=()
-[[ $mode == allowed ]] && params=(--param allow_unsafe=1)
-"$top/scripts/guest-run.sh" --kernel "$kernel" --out "$out" --harness "$harness" --timeout 300 -- \
-    --cycles 3 --callbacks 1000 --strategy unsafe-none "${params[@]}"
+params=() strategy=unsafe-none
+[[ $mode == refused ]] || params=(--param allow_unsafe=1)
+[[ $mode != detected ]] || strategy=unsafe-none+knobs
+"$top/scripts/guest-run.sh" --kernel "$kernel" --out "$out" --harness "$harness" --timeout 600 -- \
+    --cycles 3 --callbacks 1000 --strategy "$strategy" "${params[@]}"
 status=$?
 fail() { echo "qemu-unsafe-test ($mode): $*; console: $out/console.log" >&2; exit 1; }
 case $mode in
@@ -29,6 +33,11 @@ case $mode in
                 fail "the harness did not report the callbacks left pending"
         fi
         ;;
-    *) fail "mode must be allowed or refused" ;;
+    detected)
+        [[ $status -eq 125 ]] || fail "expected a kernel splat (boot status 125), got $status"
+        grep -qE 'BUG: KASAN|Oops|BUG: unable to handle' "$out/console.log" ||
+            fail "the splat is neither a KASAN report nor an oops"
+        ;;
+    *) fail "mode must be allowed, refused or detected" ;;
 esac
 echo "qemu-unsafe-test ($mode): as expected (boot status $status)"
