@@ -13,6 +13,8 @@ packages=(
     # external module builds against Debian's headers (kbuild's tools need libelf/libssl;
     # 6.12 runs pahole for module BTF)
     gcc-12 g++-12 libelf1 libssl3 binutils dwarves
+    # kernels built from Debian's linux-source-6.1 (build-kernel.sh)
+    gcc make flex bison bc perl libc6-dev libelf-dev libssl-dev
     # guest images and boots
     qemu-system-x86 busybox-static cpio gzip
     # fetch-kernel.sh decompresses the kernel once so the guest boots without unpacking it
