@@ -9,7 +9,7 @@ STRATEGIES ?= barrier sync-exp force-qs boost auto
 # KERNEL-NAME[:APPEND] configurations `make run` boots; names as in scripts/fetch-kernel.sh.
 RUN_CONFIGS ?= deb-6.1-amd64:preempt=none deb-6.1-amd64:preempt=full deb-6.1-rt
 
-.PHONY: all deps user unit test run bench matrix clean
+.PHONY: all deps user kernels unit test run bench matrix clean
 all: user
 
 deps:
@@ -22,8 +22,14 @@ user: deps
 unit: user
 	ctest --test-dir $(BUILD)/user -L unit --output-on-failure
 
+# The kernels the QEMU tests boot, fetched or built before any test starts: no test's timeout
+# covers a kernel build, and a failure names the kernel and its log.
+TEST_KERNELS := deb-6.1-amd64 deb-6.1-rt deb-6.12-amd64 UP-NONE SMP-NONE DEBUG
+kernels: deps
+	@scripts/get-kernel.sh $(TEST_KERNELS) >/dev/null
+
 # Unit tests, then the QEMU integration tests (which boot real kernels, one at a time).
-test: user
+test: user kernels
 	ctest --test-dir $(BUILD)/user --output-on-failure
 
 run: user

@@ -4,14 +4,15 @@
 # allnoconfig and the kernel's tiny.config) from Debian's linux-source-6.1, into
 # $RCU_UNLOAD_CACHE/kernels/custom/NAME-<hash>, where <hash> covers the fragments, the source
 # version and this recipe: an unchanged configuration is built once and reused. Creates there,
-# like fetch-kernel.sh: vmlinux (a PVH ELF QEMU boots), vmlinuz (bzImage), config, build (the
-# object tree with Module.symvers, usable as `make -C build M=...`), release, build.log.
+# like fetch-kernel.sh: vmlinux (a PVH ELF QEMU boots; not for KASAN kernels), vmlinuz (bzImage),
+# config, build (the object tree with Module.symvers, usable as `make -C build M=...`), release,
+# build.log.
 # Prints the kernel dir on stdout, only that. On failure names the configuration and its log.
 set -euo pipefail
 # shellcheck source=common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-usage() { sed -n '2,9s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+usage() { sed -n '2,10s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 [[ $# -eq 1 && $1 != -* ]] || usage
 name=$1
 configs=$(cd "$RCU_UNLOAD_SCRIPTS/../configs" && pwd)
@@ -123,7 +124,9 @@ if [[ ! -f $kdir/.complete ]]; then
     need_file "$obj/Module.symvers" "Module.symvers of $name (external modules need it)"
     readelf -n "$obj/vmlinux" | grep -q 'Xen .*(0x00000012)' ||
         die "kernel configuration $name: vmlinux has no PVH entry note (log: $buildlog)"
-    ln -sfn obj/vmlinux "$kdir/vmlinux"
+    # The KASAN kernel does not come up through the PVH entry (QEMU exits at once with an empty
+    # console): it boots as a bzImage, decompressing itself.
+    grep -qx 'CONFIG_KASAN=y' "$obj/.config" || ln -sfn obj/vmlinux "$kdir/vmlinux"
     ln -sfn obj/arch/x86/boot/bzImage "$kdir/vmlinuz"
     ln -sfn obj/.config "$kdir/config"
     ln -sfn obj "$kdir/build"

@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # guest-run.sh --kernel NAME --out DIR [--append "CMDLINE"] [--smp N] [--timeout S]
 #              [--harness BIN] -- RCU-UNLOAD-RUN-ARGS...
-# One boot, end to end: fetch the Debian kernel NAME (fetch-kernel.sh; build-kernel.sh for the
-# configurations in configs/), build rcu_unload.ko
-# against its headers, build the initramfs, boot QEMU running
+# One boot, end to end: fetch or build the kernel NAME (get-kernel.sh: Debian's deb-*, or a
+# configuration in configs/), build rcu_unload.ko against it, build the initramfs, boot QEMU running
 # `rcu-unload run --module /rcu_unload.ko RCU-UNLOAD-RUN-ARGS... --json /results.json`,
 # and leave DIR/results.json and DIR/console.log. Exit status as qemu-run.sh's.
 # shellcheck source=common.sh
@@ -29,12 +28,7 @@ done
 [[ -n $name && -n $out ]] || usage
 need_file "$harness" "harness (build it with 'make user')"
 
-# deb-*: Debian's packaged kernels; any other NAME: a configuration in configs/, built from source.
-if [[ $name == deb-* ]]; then
-    kdir=$("$RCU_UNLOAD_SCRIPTS/fetch-kernel.sh" "$name")
-else
-    kdir=$("$RCU_UNLOAD_SCRIPTS/build-kernel.sh" "$name")
-fi
+kdir=$("$RCU_UNLOAD_SCRIPTS/get-kernel.sh" "$name")
 ko=$("$RCU_UNLOAD_SCRIPTS/build-module.sh" "$kdir/build" "$top/build/kmod/$name")
 
 # The base initramfs depends on the harness and the module only; rebuild when either is newer.

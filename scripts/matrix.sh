@@ -44,12 +44,6 @@ summary=$out/matrix.tsv
 printf '# label\tstatus\tresults\n' >"$summary"
 start=$SECONDS
 
-# prepare_kernel KERNEL: fetch or build it now, so that a failure is named as one.
-prepare_kernel() {
-    if [[ $1 == deb-* ]]; then "$RCU_UNLOAD_SCRIPTS/fetch-kernel.sh" "$1" >/dev/null
-    else "$RCU_UNLOAD_SCRIPTS/build-kernel.sh" "$1" >/dev/null
-    fi
-}
 # boot_status RC: the word for a guest-run.sh exit status.
 boot_status() {
     case $1 in
@@ -70,7 +64,8 @@ for row in "${rows[@]}"; do
     rm -rf "$dir"
     mkdir -p "$dir"
     log "== $label: kernel $kernel${append:+ ($append)}, $cycles cycles per strategy"
-    if ! prepare_kernel "$kernel" 2>"$dir/kernel.log"; then
+    # Fetched or built first, so that a failure is named as one.
+    if ! "$RCU_UNLOAD_SCRIPTS/get-kernel.sh" "$kernel" >/dev/null 2>"$dir/kernel.log"; then
         cat "$dir/kernel.log" >&2
         log "$label: kernel $kernel could not be fetched or built (log: $dir/kernel.log)"
         printf '%s\tbuild-failed\t\n' "$label" >>"$summary"
