@@ -5,6 +5,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bottom_half.h>
 #include <linux/completion.h>
 #include <linux/err.h>
 #include <linux/kthread.h>
@@ -13,7 +14,6 @@
 #include <linux/cpumask.h>
 #include <linux/delay.h>
 #include <linux/kernel.h>
-#include <linux/bottom_half.h>
 #include <linux/ktime.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
