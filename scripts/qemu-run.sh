@@ -84,8 +84,11 @@ splat=$(grep -n -m1 -E "$splat_re" "$tmp/console" || true)
 exit_line=$(grep -a -o -E '@@RCU-UNLOAD-EXIT [0-9]+@@' "$tmp/console" | tail -n1 || true)
 
 if [[ -n $out ]]; then
-    # The results block; lines printed by the kernel meanwhile ("[  1.234] ...") are dropped.
-    if awk '/^@@RCU-UNLOAD-RESULTS-END@@$/ {inb = 0} inb && !/^\[ *[0-9]+\.[0-9]+\] / {print}
+    # The results block, without what the kernel printed meanwhile ("[  1.234] ..."): whole
+    # lines, and messages that landed in the middle of a line (the rest of which follows on the
+    # next console line).
+    if awk '/^@@RCU-UNLOAD-RESULTS-END@@$/ {inb = 0}
+            inb { if (sub(/\[ *[0-9]+\.[0-9]+\] .*$/, "") && $0 ~ /^[ \t]*$/) next; print }
             /^@@RCU-UNLOAD-RESULTS-BEGIN@@$/ {inb = 1; found = 1}
             END {exit !found}' "$tmp/console" >"$tmp/results.json"; then
         mkdir -p "$(dirname "$out")"
