@@ -19,6 +19,7 @@
 #include <linux/moduleparam.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/stop_machine.h>
 #include <linux/string.h>
@@ -257,6 +258,11 @@ struct ru_thread *ru_thread_start(int (*fn)(void *arg), void *arg, const char *n
 		task = kthread_create(fn, arg, "%s", name);
 	if (IS_ERR(task))
 		return NULL;
+	/*
+	 * A thread may return by itself (the core sets a stop flag before stopping it):
+	 * without this reference its task_struct can be freed before kthread_stop().
+	 */
+	get_task_struct(task);
 	wake_up_process(task);
 	return (struct ru_thread *)task;
 }
@@ -268,7 +274,10 @@ int ru_thread_should_stop(void)
 
 void ru_thread_stop(struct ru_thread *thread)
 {
-	kthread_stop((struct task_struct *)thread);
+	struct task_struct *task = (struct task_struct *)thread;
+
+	kthread_stop(task);
+	put_task_struct(task);
 }
 
 void ru_thread_boost(struct ru_thread *thread)
