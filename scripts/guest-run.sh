@@ -28,15 +28,9 @@ done
 [[ -n $name && -n $out ]] || usage
 need_file "$harness" "harness (build it with 'make user')"
 
-kdir=$("$RCU_UNLOAD_SCRIPTS/get-kernel.sh" "$name")
-ko=$("$RCU_UNLOAD_SCRIPTS/build-module.sh" "$kdir/build" "$top/build/kmod/$name")
-
-# The base initramfs depends on the harness and the module only; rebuild when either is newer.
-base=$top/build/initramfs/$name.cpio.gz
-mkdir -p "$(dirname "$base")" "$out"
-if [[ ! -f $base || $harness -nt $base || $ko -nt $base || $RCU_UNLOAD_SCRIPTS/guest-init -nt $base ]]; then
-    "$RCU_UNLOAD_SCRIPTS/mkinitramfs.sh" --out "$base" --harness "$harness" --module "$ko"
-fi
+{ read -r kdir && read -r base; } < <("$RCU_UNLOAD_SCRIPTS/prepare-guest.sh" "$name" "$harness")
+[[ -n ${base:-} ]] || die "preparing the guest for kernel '$name' failed"
+mkdir -p "$out"
 
 job=$out/job.sh
 {

@@ -52,14 +52,9 @@ need_cmd python3 python3
 summarizer=$RCU_UNLOAD_SCRIPTS/trace-unload-summary.py
 need_file "$summarizer" "summarizer"
 
-# The same steps as guest-run.sh: kernel, module against its headers, base initramfs.
-kdir=$("$RCU_UNLOAD_SCRIPTS/fetch-kernel.sh" "$name")
-ko=$("$RCU_UNLOAD_SCRIPTS/build-module.sh" "$kdir/build" "$top/build/kmod/$name")
-base=$top/build/initramfs/$name.cpio.gz
-mkdir -p "$(dirname "$base")" "$out"
-if [[ ! -f $base || $harness -nt $base || $ko -nt $base || $RCU_UNLOAD_SCRIPTS/guest-init -nt $base ]]; then
-    "$RCU_UNLOAD_SCRIPTS/mkinitramfs.sh" --out "$base" --harness "$harness" --module "$ko"
-fi
+{ read -r kdir && read -r base; } < <("$RCU_UNLOAD_SCRIPTS/prepare-guest.sh" "$name" "$harness")
+[[ -n ${base:-} ]] || die "preparing the guest for kernel '$name' failed"
+mkdir -p "$out"
 
 # Kernel functions to trace; the job keeps those in available_filter_functions (static ones
 # may be inlined: rcu_gp_fqs is, on Debian's 6.1) and lists the rest as "# missing".

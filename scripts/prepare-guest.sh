@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# prepare-guest.sh NAME HARNESS
+# What every boot of kernel NAME needs: the kernel (get-kernel.sh), rcu_unload.ko built against
+# it (build/kmod/NAME) and the base initramfs with HARNESS and that module
+# (build/initramfs/NAME.cpio.gz, remade only when the harness, the module or guest-init is
+# newer). Prints two lines: the kernel dir, then the base initramfs.
+set -euo pipefail
+# shellcheck source=common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+top=$(cd "$RCU_UNLOAD_SCRIPTS/.." && pwd)
+
+[[ $# -eq 2 ]] || { sed -n '2,6s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+name=$1 harness=$2
+need_file "$harness" "harness (build it with 'make user')"
+kdir=$("$RCU_UNLOAD_SCRIPTS/get-kernel.sh" "$name")
+ko=$("$RCU_UNLOAD_SCRIPTS/build-module.sh" "$kdir/build" "$top/build/kmod/$name")
+base=$top/build/initramfs/$name.cpio.gz
+mkdir -p "$(dirname "$base")"
+if [[ ! -f $base || $harness -nt $base || $ko -nt $base || $RCU_UNLOAD_SCRIPTS/guest-init -nt $base ]]; then
+    "$RCU_UNLOAD_SCRIPTS/mkinitramfs.sh" --out "$base" --harness "$harness" --module "$ko"
+fi
+printf '%s\n%s\n' "$kdir" "$base"
