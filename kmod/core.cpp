@@ -135,6 +135,31 @@ extern "C" int ru_core_init(void)
 	state.callbacks = new callback_set(*state.flavor);
 	if (!state.callbacks)
 		return fail_init(-RU_ENOMEM, "no-memory");
+	if (state.params.readers) {
+		state.readers = new reader_pool;
+		if (!state.readers)
+			return fail_init(-RU_ENOMEM, "no-memory");
+		if ((ret = state.readers->start(*state.flavor, state.params.readers,
+						state.params.reader_hold_us)) < 0)
+			return fail_init(ret, "readers-failed");
+	}
+
+	// The limit an unload can approach: one expedited grace period (with the readers
+	// already running), then the callbacks' own cost. Measured before the callbacks are
+	// queued: an expedited grace period lasts 17 ms on PREEMPT_RT, time in which the
+	// callbacks would have run before the unload began.
+	ru_u64 exp_gp_ns = 0, cb_cost_ns = 0;
+	const ru_u64 limit_start = ru_now_ns();
+	if (state.params.measure_limit) {
+		if (state.flavor->sync_expedited) {
+			ru_u64 gp_start = ru_now_ns();
+			state.flavor->sync_expedited();
+			exp_gp_ns = ru_now_ns() - gp_start;
+		}
+		cb_cost_ns = callback_set::invoke_cost_ns(*state.flavor, limit_samples);
+	}
+	const ru_u64 limit_spent_ns = ru_now_ns() - limit_start;
+
 	ret = static_cast<int>(state.callbacks->enqueue_spread(state.params.callbacks));
 	if (ret < 0)
 		return fail_init(ret, "enqueue-failed");
@@ -146,27 +171,8 @@ extern "C" int ru_core_init(void)
 		if ((ret = state.churn->start(*state.callbacks, state.params.churn)) < 0)
 			return fail_init(ret, "churn-failed");
 	}
-	if (state.params.readers) {
-		state.readers = new reader_pool;
-		if (!state.readers)
-			return fail_init(-RU_ENOMEM, "no-memory");
-		if ((ret = state.readers->start(*state.flavor, state.params.readers,
-						state.params.reader_hold_us)) < 0)
-			return fail_init(ret, "readers-failed");
-	}
 
-	ru_u64 init_ns = ru_now_ns() - start;
-	ru_u64 exp_gp_ns = 0, cb_cost_ns = 0;
-	if (state.params.measure_limit) {
-		// The limit an unload can approach: one expedited grace period, then the
-		// callbacks' own cost.
-		if (state.flavor->sync_expedited) {
-			ru_u64 gp_start = ru_now_ns();
-			state.flavor->sync_expedited();
-			exp_gp_ns = ru_now_ns() - gp_start;
-		}
-		cb_cost_ns = callback_set::invoke_cost_ns(*state.flavor, limit_samples);
-	}
+	ru_u64 init_ns = ru_now_ns() - start - limit_spent_ns;
 	ru_log(RU_LOG_INFO, "init v=%d tag=%lu flavor=%s strategy=%s cpus=%u enqueued=%lu init_ns=%llu "
 	       "exp_gp_ns=%llu cb_cost_ns=%llu",
 	       record_version, state.params.tag, state.flavor->name,

@@ -20,6 +20,9 @@ struct rcu_flavor {
 	// quiescent-state scan; for SRCU an expedited grace period, which shares its counter).
 	int (*expedite)();
 	bool expedite_needs_tree_rcu; // TINY_RCU has no grace-period kthread to prod
+	// Once the module's callbacks have run, nothing of the flavor's touches module
+	// memory any more, so counting them can stand in for the barrier.
+	bool callbacks_are_the_last_use;
 	// Run, in this context, the callbacks whose grace period this context ends: only
 	// where the caller is itself a quiescent state (TINY_RCU). Optional.
 	int (*invoke_ready_now)();

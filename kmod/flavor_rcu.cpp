@@ -15,5 +15,6 @@ const rcu_flavor rcu_flavor_vanilla = {
 	.gp_elapsed = ru_rcu_gp_elapsed,
 	.expedite = ru_rcu_force_quiescent_state,
 	.expedite_needs_tree_rcu = true,
+	.callbacks_are_the_last_use = true,
 	.invoke_ready_now = ru_rcu_invoke_ready_now,
 };

@@ -21,5 +21,6 @@ const rcu_flavor rcu_flavor_srcu = {
 	.gp_elapsed = ru_srcu_gp_elapsed,
 	.expedite = srcu_expedite,
 	.expedite_needs_tree_rcu = false,
+	.callbacks_are_the_last_use = false,
 	.invoke_ready_now = nullptr,
 };

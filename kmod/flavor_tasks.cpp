@@ -20,5 +20,6 @@ const rcu_flavor rcu_flavor_tasks = {
 	.gp_elapsed = nullptr,
 	.expedite = nullptr,
 	.expedite_needs_tree_rcu = false,
+	.callbacks_are_the_last_use = false,
 	.invoke_ready_now = nullptr,
 };

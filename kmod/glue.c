@@ -19,6 +19,7 @@
 #include <linux/moduleparam.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/stop_machine.h>
@@ -106,7 +107,7 @@ static const struct kernel_param_ops strategy_ops = {
 	.get = strategy_get,
 };
 module_param_cb(strategy, &strategy_ops, &strategy, 0644);
-MODULE_PARM_DESC(strategy, "Unload strategy run at exit; writable until rmmod (auto, barrier, sync-exp, force-qs, boost, unsafe-none)");
+MODULE_PARM_DESC(strategy, "Unload strategy run at exit; writable until rmmod (auto, barrier, sync-exp, force-qs, force-qs-own, boost, direct, unsafe-none)");
 
 void ru_get_params(struct ru_params *params)
 {
@@ -300,6 +301,30 @@ void ru_cond_resched(void)
 	cond_resched();
 }
 
+/*
+ * Nothing exported says whether callbacks are offloaded; their kthreads do. rcuog/N and
+ * rcuo{p,s}/N exist once rcu_nocbs= or nohz_full= set offloading up at boot (6.1
+ * kernel/rcu/tree_nocb.h:1285-1311), and without it they never do.
+ */
+static bool rcu_callbacks_offloaded(void)
+{
+	struct task_struct *task;
+	bool found = false;
+
+	if (!IS_ENABLED(CONFIG_RCU_NOCB_CPU))
+		return false;
+	rcu_read_lock();
+	for_each_process(task) {
+		if ((task->flags & PF_KTHREAD) && !strncmp(task->comm, "rcuo", 4) &&
+		    task->comm[4] && task->comm[5] == '/') {
+			found = true;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return found;
+}
+
 void ru_get_kernel_info(struct ru_kernel_info *info)
 {
 	if (IS_ENABLED(CONFIG_TINY_RCU))
@@ -320,6 +345,7 @@ void ru_get_kernel_info(struct ru_kernel_info *info)
 
 	info->rcu_boost = IS_ENABLED(CONFIG_RCU_BOOST);
 	info->tasks_rcu = IS_ENABLED(CONFIG_TASKS_RCU);
+	info->callbacks_offloaded = rcu_callbacks_offloaded();
 	info->online_cpus = num_online_cpus();
 }
 

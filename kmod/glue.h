@@ -72,6 +72,8 @@ struct ru_kernel_info {
 	enum ru_preempt_model preempt;
 	int rcu_boost;
 	int tasks_rcu;
+	/* rcu_nocbs=/nohz_full= set up at boot: rcuo kthreads, not softirq, run callbacks */
+	int callbacks_offloaded;
 	unsigned int online_cpus;
 };
 void ru_get_kernel_info(struct ru_kernel_info *info);

@@ -35,12 +35,17 @@ extern const unload_strategy strategy_auto;
 extern const unload_strategy strategy_barrier;
 extern const unload_strategy strategy_sync_exp;
 extern const unload_strategy strategy_force_qs;
+extern const unload_strategy strategy_force_qs_own;
 extern const unload_strategy strategy_boost;
 extern const unload_strategy strategy_unsafe_none;
 extern const unload_strategy strategy_direct;
 
-// The force-qs rounds, shared by the strategies built on them.
-unload_outcome force_quiescent_states_until_barrier(const unload_context &ctx);
+// The force-qs rounds, shared by the strategies built on them: until the flavor's
+// barrier, run in a worker, returns; or until the module's own callbacks have all run.
+enum class force_until { barrier_done, own_callbacks_run };
+unload_outcome force_quiescent_states(const unload_context &ctx, force_until until);
+// Counting where that is safe and faster, the barrier elsewhere.
+force_until fastest_force_wait(const rcu_flavor &flavor, const ru_kernel_info &kernel);
 bool flavor_can_expedite(const rcu_flavor &flavor, const ru_kernel_info &kernel);
 
 // The strategy asked for, resolved through auto's pick where needed.

@@ -16,7 +16,9 @@ static const unload_strategy *auto_pick(const ru_kernel_info &kernel, const rcu_
 	// (exit p50 1.22x [1.16, 1.39], 30 cycles each, Debian 6.1-rt, 2 vCPUs), force-qs 1.0x.
 	if (kernel.rcu == RU_RCU_TREE_PREEMPT && kernel.preempt != RU_PREEMPT_RT)
 		return &strategy_boost;
-	return &strategy_force_qs;
+	return fastest_force_wait(flavor, kernel) == force_until::own_callbacks_run
+		       ? &strategy_force_qs_own
+		       : &strategy_force_qs;
 }
 
 const unload_strategy strategy_auto = {"auto", false, nullptr, nullptr, auto_pick};

@@ -12,6 +12,7 @@ const unload_strategy *const strategies[] = {
 	&strategy_boost,
 	&strategy_unsafe_none,
 	&strategy_direct,
+	&strategy_force_qs_own,
 };
 constexpr int strategy_count = sizeof(strategies) / sizeof(strategies[0]);
 } // namespace

@@ -13,8 +13,8 @@
 namespace rcu_unload {
 
 // The unload strategies the module knows (docs/interfaces.md); the only list in the harness.
-inline constexpr std::array<std::string_view, 7> kStrategies = {
-    "barrier", "sync-exp", "force-qs", "boost", "direct", "auto", "unsafe-none"};
+inline constexpr std::array<std::string_view, 8> kStrategies = {
+    "barrier", "sync-exp", "force-qs", "force-qs-own", "boost", "direct", "auto", "unsafe-none"};
 
 bool is_known_strategy(std::string_view name);
 
