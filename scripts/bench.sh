@@ -31,9 +31,11 @@ configs=("$@")
     deb-6.12-amd64:preempt=full
     deb-6.12-amd64:preempt=full,rcu_nocbs=all
     deb-6.1-amd64:preempt=full,readers
+    deb-6.12-amd64:preempt=none
+    deb-6.12-rt
     SMP-NONE
 )
-strategies=(barrier sync-exp force-qs boost force-qs+knobs barrier+knobs)
+strategies=(barrier sync-exp force-qs force-qs-own boost force-qs+knobs force-qs-own+knobs barrier+knobs)
 callbacks=(1 1000 100000)
 need_file "$harness" "harness (build it with 'make user')"
 
