@@ -58,8 +58,9 @@ bool params_valid(const ru_params &params, const ru_kernel_info &kernel)
 	}
 	const unload_strategy &strategy = strategy_at(ru_param_strategy());
 	if (strategy.applies && !strategy.applies(*flavor, kernel)) {
-		ru_log(RU_LOG_ERR, "invalid strategy=%s: flavor=%s has nothing for it to drive on %s RCU",
-		       strategy.name, flavor->name, rcu_type_names[kernel.rcu]);
+		ru_log(RU_LOG_ERR, "invalid strategy=%s: does not apply to flavor=%s on %s RCU%s",
+		       strategy.name, flavor->name, rcu_type_names[kernel.rcu],
+		       kernel.callbacks_offloaded ? " with offloaded callbacks" : "");
 		return false;
 	}
 	if (strategy.unsafe && !params.allow_unsafe) {

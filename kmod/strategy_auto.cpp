@@ -12,8 +12,8 @@ static const unload_strategy *auto_pick(const ru_kernel_info &kernel, const rcu_
 		return &strategy_barrier;
 	// Preemptible RCU: readers preempted in their critical sections hold the grace
 	// period; boosting ours costs nothing when there are none. Not on PREEMPT_RT,
-	// where callbacks run in rcuc kthreads: there boost measured slower than barrier
-	// (exit p50 1.22x [1.16, 1.39], 30 cycles each, Debian 6.1-rt, 2 vCPUs), force-qs 1.0x.
+	// which boosts them itself (RCU_BOOST) and where boost once measured 1.22x
+	// [1.16, 1.39] of barrier (exit p50, 30 cycles each, Debian 6.1-rt, 2 vCPUs).
 	if (kernel.rcu == RU_RCU_TREE_PREEMPT && kernel.preempt != RU_PREEMPT_RT)
 		return &strategy_boost;
 	return fastest_force_wait(flavor, kernel) == force_until::own_callbacks_run
