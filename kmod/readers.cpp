@@ -44,9 +44,12 @@ int reader_pool::start(const rcu_flavor &reader_flavor, unsigned int reader_coun
 
 void reader_pool::boost()
 {
+	// SCHED_FIFO first, the flag after: flagged first, a reader between sections could
+	// drop back to normal before the boost lands and then spin at SCHED_FIFO for good
+	// (seen on 6.1-rt: RT throttling, then hung tasks).
 	for (unsigned int i = 0; i < count; i++) {
-		__atomic_store_n(&boosted[i], true, __ATOMIC_RELEASE);
 		ru_thread_boost(threads[i]);
+		__atomic_store_n(&boosted[i], true, __ATOMIC_RELEASE);
 	}
 }
 
