@@ -21,13 +21,26 @@ void callback_set::invoke(ru_rcu_head *head)
 	__atomic_fetch_add(&owner->invoked_, 1, __ATOMIC_RELEASE);
 }
 
+void callback_set::note_pending(unsigned long pending)
+{
+	unsigned long peak = __atomic_load_n(&peak_pending_, __ATOMIC_RELAXED);
+
+	while (pending > peak && !__atomic_compare_exchange_n(&peak_pending_, &peak, pending, true,
+							       __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+}
+
 long callback_set::enqueue_here(unsigned int count)
 {
 	for (unsigned int i = 0; i < count; i++) {
 		auto *cb = new tracked_callback{{nullptr, nullptr}, this, tracked_callback::live};
 		if (!cb)
 			return -RU_ENOMEM;
-		__atomic_fetch_add(&enqueued_, 1, __ATOMIC_RELAXED);
+		if (!__atomic_load_n(&object_bytes_, __ATOMIC_RELAXED))
+			__atomic_store_n(&object_bytes_, ru_alloc_size(cb), __ATOMIC_RELAXED);
+		const unsigned long pending = __atomic_add_fetch(&enqueued_, 1, __ATOMIC_RELAXED) -
+					      __atomic_load_n(&invoked_, __ATOMIC_RELAXED);
+		note_pending(pending);
 		flavor_.call(&cb->head, invoke);
 	}
 	return 0;

@@ -20,10 +20,15 @@ public:
 	unsigned long enqueued() const { return __atomic_load_n(&enqueued_, __ATOMIC_RELAXED); }
 	unsigned long invoked() const { return __atomic_load_n(&invoked_, __ATOMIC_ACQUIRE); }
 	unsigned long corrupted() const { return __atomic_load_n(&corrupted_, __ATOMIC_RELAXED); }
+	// The most callbacks pending at once (queued, not yet run) since load, and the memory
+	// they held: what a load costs, bounded by callbacks=, plus what churn adds.
+	unsigned long peak_pending() const { return __atomic_load_n(&peak_pending_, __ATOMIC_RELAXED); }
+	ru_u64 peak_bytes() const { return static_cast<ru_u64>(peak_pending()) * object_bytes_; }
 
 private:
 	struct tracked_callback;
 	static void invoke(ru_rcu_head *head);
+	void note_pending(unsigned long pending);
 	static long enqueue_on_cpu(void *arg, unsigned int cpu, unsigned int index,
 				   unsigned int count);
 
@@ -32,4 +37,6 @@ private:
 	unsigned long enqueued_ = 0;
 	unsigned long invoked_ = 0;
 	unsigned long corrupted_ = 0;
+	unsigned long peak_pending_ = 0;
+	unsigned long object_bytes_ = 0; // slab size of one tracked callback
 };

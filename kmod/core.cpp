@@ -200,6 +200,8 @@ extern "C" void ru_core_exit(void)
 	unsigned long enqueued = state.callbacks->enqueued();
 	unsigned long invoked = state.callbacks->invoked();
 	unsigned long corrupted = state.callbacks->corrupted();
+	unsigned long peak_pending = state.callbacks->peak_pending();
+	ru_u64 peak_bytes = state.callbacks->peak_bytes();
 	if ((invoked != enqueued || corrupted) && !picked.unsafe)
 		ru_log(RU_LOG_ERR, "error v=%d tag=%lu what=lost-callbacks enqueued=%lu invoked=%lu corrupted=%lu",
 		       record_version, state.params.tag, enqueued, invoked, corrupted);
@@ -210,10 +212,10 @@ extern "C" void ru_core_exit(void)
 	ru_log(RU_LOG_INFO,
 	       "exit v=%d tag=%lu flavor=%s strategy=%s picked=%s rcu=%s preempt=%s cpus=%u "
 	       "readers=%u churn=%u enqueued=%lu invoked=%lu rounds=%lu stop_ns=%llu gp_ns=%llu "
-	       "wait_ns=%llu total_ns=%llu",
+	       "wait_ns=%llu total_ns=%llu peak_pending=%lu peak_bytes=%llu",
 	       record_version, state.params.tag, state.flavor->name, asked.name, picked.name,
 	       rcu_type_names[state.kernel.rcu], preempt_names[state.kernel.preempt],
 	       state.kernel.online_cpus, state.params.readers, state.params.churn, enqueued, invoked,
 	       outcome.rounds, wait_start - start, outcome.gp_ns, wait_end - wait_start,
-	       ru_now_ns() - start);
+	       ru_now_ns() - start, peak_pending, peak_bytes);
 }

@@ -161,6 +161,11 @@ void ru_free(void *ptr)
 	kfree(ptr);
 }
 
+unsigned long ru_alloc_size(const void *ptr)
+{
+	return ksize(ptr);
+}
+
 ru_u64 ru_now_ns(void)
 {
 	return ktime_get_ns();

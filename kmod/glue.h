@@ -33,6 +33,8 @@ void ru_log(enum ru_log_level level, const char *fmt, ...)
 
 void *ru_alloc(unsigned long size);
 void ru_free(void *ptr);
+/* What the allocator really set aside for ru_alloc()'s object (its slab size). */
+unsigned long ru_alloc_size(const void *ptr);
 ru_u64 ru_now_ns(void);
 void ru_sleep_us(unsigned int min_us, unsigned int max_us);
 /* Not declared noreturn: objtool cannot see that across objects. */

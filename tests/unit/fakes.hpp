@@ -63,9 +63,10 @@ class FakeKernel final : public ModuleBackend, public RecordSource {
     if (!silent_exit.count(tag_))
       log(fmt::format("rcu_unload: exit v=1 tag={} flavor={} strategy={} picked={} rcu=tree preempt=full cpus=2 "
                       "readers={} churn={} enqueued={} invoked={} rounds=3 stop_ns=10 gp_ns={} wait_ns={} total_ns={} "
-                      "future_key=x",
+                      "peak_pending={} peak_bytes={} future_key=x",
                       tag_, flavor(), strategy_, strategy_ == "auto" ? "barrier" : strategy_, param("readers", "0"),
-                      param("churn", "0"), callbacks_, callbacks_ - lost, 900 * tag_, 1000 * tag_, 1000 * tag_ + 500));
+                      param("churn", "0"), callbacks_, callbacks_ - lost, 900 * tag_, 1000 * tag_, 1000 * tag_ + 500,
+                      callbacks_, 32 * callbacks_));
     return 0;
   }
 

@@ -166,3 +166,18 @@ TEST_CASE("gnuplot writes the PNG with the scaling panel") {
   CHECK(std::filesystem::file_size(png) > 1000);
   std::filesystem::remove(png);
 }
+
+TEST_CASE("the report gives each callbacks value's peak callback memory, the largest over its cycles") {
+  auto r = test::good_results(8, {"barrier", "force-qs"}, {1, 100000});
+  CHECK(format_callback_memory(r).empty());  // no cycle recorded it (files from before the field)
+  for (auto& c : r.cycles) {
+    c.peak_pending = c.callbacks;
+    c.peak_bytes = 32ULL * c.callbacks;
+  }
+  r.cycles[6].peak_pending = 100'500;  // churn adds to what was queued at load
+  r.cycles[6].peak_bytes = 32ULL * 100'500;
+  const auto line = format_callback_memory(r);
+  CHECK(line == "\npeak callback memory per load (max over cycles): callbacks=1: 1 pending, 0.0 KiB; "
+                "callbacks=100000: 100500 pending, 3140.6 KiB\n");
+  CHECK(format_report(r).find(line) != std::string::npos);
+}

@@ -109,6 +109,8 @@ TEST_CASE("new cycle fields and several callbacks values survive a round trip") 
   c.preempt = "rt";
   c.exp_gp_ns = 17;
   c.cb_cost_ns = 19;
+  c.peak_pending = 23;
+  c.peak_bytes = 29;
   auto back = results_from_json(results_to_json(r));
   REQUIRE(back);
   CHECK(back->callbacks == std::vector<unsigned>{1, 100000});
@@ -126,6 +128,8 @@ TEST_CASE("new cycle fields and several callbacks values survive a round trip") 
   CHECK(b.preempt == "rt");
   CHECK(b.exp_gp_ns == 17);
   CHECK(b.cb_cost_ns == 19);
+  CHECK(b.peak_pending == 23);
+  CHECK(b.peak_bytes == 29);
 }
 
 TEST_CASE("files without the new fields read them as 0 or \"\" and cycles get the run's callbacks") {

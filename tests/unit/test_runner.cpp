@@ -167,6 +167,9 @@ TEST_CASE("strategies x callbacks interleave cycle by cycle and each cycle keeps
   CHECK(c.flavor == "srcu");
   CHECK(c.exp_gp_ns == 2'000'005);
   CHECK(c.cb_cost_ns == 100);
+  CHECK(c.peak_pending == 1);
+  CHECK(c.peak_bytes == 32);
+  CHECK(out.results.cycles[3].peak_bytes == 32'000);
   CHECK(out.results.callbacks == std::vector<unsigned>{1, 1000});
   CHECK(out.results.params == Values{"measure_limit=1", "readers=2", "flavor=srcu"});
 }

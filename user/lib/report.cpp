@@ -119,6 +119,20 @@ std::optional<double> limit_ns(const Results& r, unsigned callbacks) {
   return summarize(gp).p50 + (cost.empty() ? 0.0 : static_cast<double>(callbacks) * summarize(cost).p50);
 }
 
+std::string format_callback_memory(const Results& r) {
+  std::vector<std::string> parts;
+  for (auto cb : callbacks_present(r)) {
+    const Cycle* peak = nullptr;
+    for (const auto& c : r.cycles)
+      if (c.callbacks == cb && c.peak_bytes && (!peak || c.peak_bytes > peak->peak_bytes)) peak = &c;
+    if (peak)
+      parts.push_back(fmt::format("callbacks={}: {} pending, {:.1f} KiB", cb, peak->peak_pending,
+                                  static_cast<double>(peak->peak_bytes) / 1024.0));
+  }
+  if (parts.empty()) return "";
+  return fmt::format("\npeak callback memory per load (max over cycles): {}\n", fmt::join(parts, "; "));
+}
+
 std::string format_report(const Results& r, bool with_problems, TableStyle style) {
   std::string out = fmt::format("kernel {}, {} cpus, callbacks {}, {} cycles{}{}\n", r.kernel.empty() ? "?" : r.kernel,
                                 r.cpus, fmt::join(callbacks_present(r), "/"), r.cycles.size(),
@@ -128,6 +142,7 @@ std::string format_report(const Results& r, bool with_problems, TableStyle style
     out += '\n';
     append_table(out, r, m, style);
   }
+  out += format_callback_memory(r);
   if (!with_problems) return out;
   for (const auto& w : r.warnings) out += "\nwarning: " + w;
   for (const auto& e : r.errors) out += "\nerror: " + e;

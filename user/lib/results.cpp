@@ -17,7 +17,8 @@ void to_json(json& j, const Cycle& c) {
        {"syscall_ns", c.syscall_ns}, {"exit_ns", c.exit_ns},     {"wait_ns", c.wait_ns},   {"enqueued", c.enqueued},
        {"invoked", c.invoked},       {"callbacks", c.callbacks}, {"gp_ns", c.gp_ns},       {"rounds", c.rounds},
        {"stop_ns", c.stop_ns},       {"readers", c.readers},     {"churn", c.churn},       {"flavor", c.flavor},
-       {"rcu", c.rcu},               {"preempt", c.preempt},     {"exp_gp_ns", c.exp_gp_ns}, {"cb_cost_ns", c.cb_cost_ns}};
+       {"rcu", c.rcu},               {"preempt", c.preempt},     {"exp_gp_ns", c.exp_gp_ns}, {"cb_cost_ns", c.cb_cost_ns},
+       {"peak_pending", c.peak_pending}, {"peak_bytes", c.peak_bytes}};
 }
 
 // The fields of the first format-1 files are required, later ones default to 0 (strings to "").
@@ -42,6 +43,8 @@ void from_json(const json& j, Cycle& c) {
   c.preempt = j.value("preempt", "");
   c.exp_gp_ns = j.value("exp_gp_ns", std::uint64_t{0});
   c.cb_cost_ns = j.value("cb_cost_ns", std::uint64_t{0});
+  c.peak_pending = j.value("peak_pending", std::uint64_t{0});
+  c.peak_bytes = j.value("peak_bytes", std::uint64_t{0});
 }
 
 std::vector<std::string> cycle_problems(const Cycle& c) {

@@ -119,6 +119,8 @@ class CycleLoop {
     c.preempt = exit->text("preempt").value_or("");
     c.exp_gp_ns = init->u64("exp_gp_ns").value_or(0);
     c.cb_cost_ns = init->u64("cb_cost_ns").value_or(0);
+    c.peak_pending = exit->u64("peak_pending").value_or(0);
+    c.peak_bytes = exit->u64("peak_bytes").value_or(0);
     results_.cycles.push_back(c);
     if (env_.on_cycle) env_.on_cycle(c);
 

@@ -30,6 +30,8 @@ std::optional<double> limit_ns(const Results& r, unsigned callbacks);
 // when there are several) with n and p50/p90/p99 in ms, p50 relative to the reference strategy at
 // the same callbacks with its bootstrap 95% CI; the exit table adds the limit and p50 / limit.
 // With `with_problems`, the run's warnings and errors follow the tables.
+// "peak callback memory per load ..." for each callbacks value whose cycles recorded peak_bytes; "" if none.
+std::string format_callback_memory(const Results& r);
 std::string format_report(const Results& r, bool with_problems = true, TableStyle style = TableStyle::text);
 
 struct PlotInput {

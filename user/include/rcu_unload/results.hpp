@@ -37,6 +37,8 @@ struct Cycle {
   std::string preempt;  // exit record: none, voluntary, full or rt
   std::uint64_t exp_gp_ns = 0;   // init record, measured only with measure_limit=1
   std::uint64_t cb_cost_ns = 0;  // likewise
+  std::uint64_t peak_pending = 0;  // exit record: most callbacks pending at once since load
+  std::uint64_t peak_bytes = 0;    // and the slab memory they held
 };
 
 struct Results {
