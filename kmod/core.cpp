@@ -147,7 +147,7 @@ extern "C" int ru_core_init(void)
 
 	// The limit an unload can approach: one expedited grace period (with the readers
 	// already running), then the callbacks' own cost. Measured before the callbacks are
-	// queued: an expedited grace period lasts 17 ms on PREEMPT_RT, time in which the
+	// queued: an expedited grace period lasts 14-17 ms on PREEMPT_RT, time in which the
 	// callbacks would have run before the unload began.
 	ru_u64 exp_gp_ns = 0, cb_cost_ns = 0;
 	const ru_u64 limit_start = ru_now_ns();

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 // US9262234's SMP method: while the barrier waits in a worker, make every CPU pass
 // a quiescent state and have the grace-period kthread scan for it at once, again
-// and again until the barrier has seen every callback invoked.
+// and again until the barrier has seen every callback invoked. The rounds themselves,
+// force_quiescent_states(), also serve force-qs-own and boost.
 #include "callback_set.hpp"
 #include "strategy.hpp"
 
@@ -16,8 +17,8 @@ unload_outcome force_qs_wait(const unload_context &ctx)
 	return force_quiescent_states(ctx, force_until::barrier_done);
 }
 
-// Only as a bound on a wait that cannot end otherwise (a callback lost by the kernel):
-// the slowest legitimate wait measured here, with reader threads on rt, is under 1 s.
+// Only as a bound on a wait that cannot end otherwise (a callback lost by the kernel): the
+// slowest wait measured here took 1.2 s (reader threads at SCHED_FIFO on rt, before their fix).
 constexpr ru_u64 own_callbacks_timeout_ns = 10ULL * 1000 * 1000 * 1000;
 } // namespace
 
