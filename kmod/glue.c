@@ -19,6 +19,7 @@
 #include <linux/moduleparam.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
+#include <linux/sched/rt.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
@@ -293,7 +294,8 @@ void ru_thread_boost(struct ru_thread *thread)
 
 void ru_thread_unboost_self(void)
 {
-	sched_set_normal(current, 0);
+	if (rt_task(current))
+		sched_set_normal(current, 0);
 }
 
 void ru_delay_us(unsigned int us)

@@ -59,7 +59,7 @@ struct ru_thread;
 struct ru_thread *ru_thread_start(int (*fn)(void *arg), void *arg, const char *name, int cpu);
 int ru_thread_should_stop(void);
 void ru_thread_stop(struct ru_thread *thread);
-/* Raise a thread to SCHED_FIFO (priority boost); the current thread back to normal. */
+/* Raise a thread to SCHED_FIFO (priority boost); the current thread back to normal if raised. */
 void ru_thread_boost(struct ru_thread *thread);
 void ru_thread_unboost_self(void);
 void ru_delay_us(unsigned int us);

@@ -9,6 +9,9 @@ struct reader_pool {
 
 	// Starts `count` readers; returns 0 or -errno (and then has started none).
 	int start(const rcu_flavor &flavor, unsigned int count, unsigned int hold_us);
+	// Raises every reader to SCHED_FIFO; each drops back to normal priority after its
+	// current critical section, as the kernel deboosts in rcu_read_unlock(), so a
+	// boosted busy reader cannot starve the grace-period kthread.
 	void boost();
 	void stop();
 
@@ -16,8 +19,4 @@ struct reader_pool {
 	unsigned int hold_us = 0;
 	unsigned int count = 0;
 	ru_thread *threads[max_readers] = {};
-	// Set by boost(): each reader drops back to normal priority after its current
-	// critical section, as the kernel deboosts in rcu_read_unlock(), so a boosted
-	// busy reader cannot starve the grace-period kthread.
-	bool boosted[max_readers] = {};
 };
