@@ -311,8 +311,11 @@ void ru_cond_resched(void)
 /*
  * Nothing exported says whether callbacks are offloaded; their kthreads do. rcuog/N and
  * rcuo{p,s}/N exist once rcu_nocbs= or nohz_full= set offloading up at boot (6.1
- * kernel/rcu/tree_nocb.h:1285-1311), and without it they never do.
+ * kernel/rcu/tree_nocb.h:1285-1311), and without it they never do. Boot decides it, so
+ * module init looks once, and the exit path does not walk the task list.
  */
+static bool callbacks_offloaded;
+
 static bool rcu_callbacks_offloaded(void)
 {
 	struct task_struct *task;
@@ -352,7 +355,7 @@ void ru_get_kernel_info(struct ru_kernel_info *info)
 
 	info->rcu_boost = IS_ENABLED(CONFIG_RCU_BOOST);
 	info->tasks_rcu = IS_ENABLED(CONFIG_TASKS_RCU);
-	info->callbacks_offloaded = rcu_callbacks_offloaded();
+	info->callbacks_offloaded = callbacks_offloaded;
 	info->online_cpus = num_online_cpus();
 }
 
@@ -509,6 +512,7 @@ void ru_rcu_barrier_tasks(void)
 /* ---- entry points ---- */
 static int __init rcu_unload_init(void)
 {
+	callbacks_offloaded = rcu_callbacks_offloaded();
 	return ru_core_init();
 }
 
