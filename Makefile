@@ -5,7 +5,8 @@ BUILD := build
 HARNESS := $(BUILD)/user/rcu-unload
 CYCLES ?= 20
 CALLBACKS ?= 1000
-STRATEGIES ?= barrier sync-exp force-qs boost auto
+# `all`: every strategy the module says applies on the booted kernel.
+STRATEGIES ?= all
 # KERNEL-NAME[:APPEND] configurations `make run` boots; names as in scripts/fetch-kernel.sh.
 RUN_CONFIGS ?= deb-6.1-amd64:preempt=none deb-6.1-amd64:preempt=full deb-6.1-rt
 
@@ -37,17 +38,17 @@ run: user
 		kernel=$${config%%:*}; append=$${config#$$kernel}; append=$${append#:}; \
 		out=$(BUILD)/run/$$kernel$${append:+-$${append//[= ]/-}}; \
 		echo "== $$kernel $$append: $(CYCLES) cycles per strategy, callbacks=$(CALLBACKS)"; \
-		scripts/guest-run.sh --kernel $$kernel --append "$$append" --out $$out -- \
-			--cycles $$(( $(CYCLES) * $(words $(STRATEGIES)) )) --callbacks $(CALLBACKS) \
-			$(addprefix --strategy ,$(STRATEGIES)); \
+		scripts/guest-run.sh --kernel $$kernel --append "$$append" --out $$out \
+			--cycles-per $(CYCLES) -- --callbacks $(CALLBACKS) $(addprefix --strategy ,$(STRATEGIES)); \
 		$(HARNESS) report $$out/results.json; \
 	done
 
-# The benchmark: every strategy x callbacks interleaved in one boot per configuration.
+# The benchmark: the bench experiments of configs/experiments.tsv (BENCH="LABEL..." for some),
+# every strategy spec x callbacks interleaved in one boot each.
 bench: user
-	scripts/bench.sh --cycles $(or $(BENCH_CYCLES),50) $(BENCH_CONFIGS)
+	scripts/bench.sh $(if $(BENCH_CYCLES),--cycles $(BENCH_CYCLES)) $(BENCH)
 
-# Every kernel configuration of configs/matrix.tsv (MATRIX="LABEL..." for some), one summary table.
+# The matrix experiments of configs/experiments.tsv (MATRIX="LABEL..." for some), one summary table.
 matrix: user
 	scripts/matrix.sh $(if $(MATRIX_CYCLES),--cycles $(MATRIX_CYCLES)) $(MATRIX)
 

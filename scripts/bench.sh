@@ -1,75 +1,63 @@
 #!/usr/bin/env bash
-# bench.sh [--cycles N] [--out DIR] [CONFIG...]
-# The project's benchmark: one boot per CONFIG (KERNEL-NAME[:KERNEL-CMDLINE]), in which every
-# strategy x callbacks combination runs N cycles (default 50), interleaved cycle by cycle, with
-# the module measuring the limit (one expedited grace period, per-callback cost) in the same
-# boot. Writes DIR/<config>/results.json, DIR/<config>.png and DIR/README-table.md (Markdown
-# tables for README's benchmark section), and prints the tables.
+# bench.sh [--cycles N] [--out DIR] [--harness BIN] [LABEL...]
+# The project's benchmark: one boot per experiment of configs/experiments.tsv in the bench suite
+# (or only the LABELs given), run by run-experiment.sh: the line's strategy specs and the +knobs
+# form of each (`all` and `all+knobs`: every strategy that applies there) x callbacks 1, 1000
+# and 100000, N cycles per combination (default: the table's bench cycles), interleaved cycle by
+# cycle, with the module measuring the limit (measure_limit=1: one expedited grace period,
+# per-callback cost) in the same boot, and checked as the line says. Writes
+# DIR/<label>/results.json, DIR/<label>.png and DIR/README-table.md (Markdown tables for README's
+# benchmark section), and prints the tables. Exit status 0 only if every experiment passed.
 # shellcheck source=common.sh
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 top=$(cd "$RCU_UNLOAD_SCRIPTS/.." && pwd)
-harness=$top/build/user/rcu-unload
 
-usage() { sed -n '2,8s/^# \{0,1\}//p' "$0" >&2; exit 2; }
-cycles=50 out=$top/build/bench
+cycles_override='' out=$top/build/bench harness=$top/build/user/rcu-unload
 while (($#)); do
     case $1 in
-        --cycles) cycles=${2:?--cycles needs a value}; shift 2 ;;
+        --cycles) cycles_override=${2:?--cycles needs a value}; shift 2 ;;
         --out) out=${2:?--out needs a value}; shift 2 ;;
+        --harness) harness=${2:?--harness needs a value}; shift 2 ;;
         -h | --help) usage ;;
         -*) log "unknown argument '$1'"; usage ;;
         *) break ;;
     esac
 done
-configs=("$@")
-# shellcheck disable=SC2054 # the commas separate kernel options within one config
-((${#configs[@]})) || configs=(
-    deb-6.1-amd64:preempt=none
-    deb-6.1-amd64:preempt=full
-    deb-6.1-rt
-    deb-6.1-amd64:preempt=full,rcu_nocbs=all
-    deb-6.12-amd64:preempt=full
-    deb-6.12-amd64:preempt=full,rcu_nocbs=all
-    deb-6.1-amd64:preempt=full,readers
-    deb-6.12-amd64:preempt=none
-    deb-6.12-rt
-    SMP-NONE
-)
-strategies=(barrier sync-exp force-qs force-qs-own boost force-qs+knobs force-qs-own+knobs barrier+knobs)
-callbacks=(1 1000 100000)
+[[ -z $cycles_override || $cycles_override =~ ^[1-9][0-9]*$ ]] || die "--cycles takes a positive integer"
 need_file "$harness" "harness (build it with 'make user')"
+rows=$(experiments bench "$@") || exit 1
 
 mkdir -p "$out"
 table=$out/README-table.md
 : >"$table"
-for config in "${configs[@]}"; do
-    kernel=${config%%:*} extra=''
-    [[ $config == *:* ]] && extra=${config#*:}
-    # ",readers" is not a kernel option: it adds reader threads inside the module.
-    params=(--param measure_limit=1)
-    if [[ ,$extra, == *,readers,* ]]; then
-        params+=(--param readers=2 --param reader_hold_us=20)
-        extra=$(sed -E 's/(^|,)readers(,|$)/\1/; s/,$//' <<<"$extra")
+failed=()
+while IFS=$'\t' read -r label cycles kernel append params specs check _; do
+    [[ -n $label ]] || continue
+    [[ -z $cycles_override ]] || cycles=$cycles_override
+    [[ $append != - ]] || append=''
+    [[ $params != - ]] || params=''
+    bench_specs=$specs
+    IFS=, read -ra list <<<"$specs"
+    for s in "${list[@]}"; do [[ $s == *+knobs ]] || bench_specs+=",$s+knobs"; done
+    # The configuration as the tables name it: KERNEL[:CMDLINE] [module parameters].
+    config=$kernel${append:+:${append// /,}}${params:+ [$params]}
+    dir=$out/$label
+    log "== $label: $config, $cycles cycles per spec and callbacks value"
+    start=$SECONDS
+    if ! "$RCU_UNLOAD_SCRIPTS/run-experiment.sh" --kernel "$kernel" --append "$append" \
+        --params "${params:+$params,}measure_limit=1" --specs "$bench_specs" --callbacks 1,1000,100000 \
+        --cycles "$cycles" --check "$check" --out "$dir" --harness "$harness" --timeout 1800 </dev/null; then
+        failed+=("$label")
     fi
-    append=${extra//,/ }
-    dir=$out/${config//[:,= ]/-}
-    # The module refuses force-qs-own where callbacks are offloaded (docs/interfaces.md).
-    specs=("${strategies[@]}")
-    [[ $append == *rcu_nocbs=* ]] && mapfile -t specs < <(printf '%s\n' "${strategies[@]}" | grep -v '^force-qs-own')
-    args=(--cycles $((cycles * ${#specs[@]} * ${#callbacks[@]})))
-    for s in "${specs[@]}"; do args+=(--strategy "$s"); done
-    for c in "${callbacks[@]}"; do args+=(--callbacks "$c"); done
-    log "== $config: ${args[1]} cycles"
-    start=$(date +%s)
-    "$RCU_UNLOAD_SCRIPTS/guest-run.sh" --kernel "$kernel" --append "$append" --out "$dir" \
-        --timeout 1800 -- "${args[@]}" "${params[@]}"
-    log "== $config: boot took $(($(date +%s) - start)) s"
+    log "== $label: boot took $((SECONDS - start)) s"
+    [[ -f $dir/results.json ]] || continue
     {
         echo "### $config ($(date -u +%Y-%m-%d), 2 vCPUs, QEMU TCG)"
         echo
         "$harness" report --markdown "$dir/results.json" --plot "$dir.png"
         echo
     } | tee -a "$table"
-done
+done <<<"$rows"
 log "tables: $table; plots: $out/*.png"
+((${#failed[@]} == 0)) || die "failed: ${failed[*]} (see $out/LABEL/status and console.log)"

@@ -12,7 +12,6 @@ set -euo pipefail
 # shellcheck source=common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-usage() { sed -n '2,10s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 [[ $# -eq 1 && $1 != -* ]] || usage
 name=$1
 configs=$(cd "$RCU_UNLOAD_SCRIPTS/../configs" && pwd)

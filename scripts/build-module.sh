@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
+# build-module.sh KERNEL_BUILD_DIR OUTPUT_DIR
 # Builds rcu_unload.ko against one kernel build tree, out of the source tree.
-# usage: scripts/build-module.sh KERNEL_BUILD_DIR OUTPUT_DIR
 # Kbuild (6.1) builds external modules in place, so the sources are mirrored into
 # OUTPUT_DIR (timestamps kept, so rebuilds stay incremental); one directory per kernel.
+# shellcheck source=common.sh
 set -euo pipefail
+source "$(dirname "$0")/common.sh"
 top=$(cd "$(dirname "$0")/.." && pwd)
-[ $# -eq 2 ] || { echo "usage: $0 KERNEL_BUILD_DIR OUTPUT_DIR" >&2; exit 2; }
+[ $# -eq 2 ] || usage
 kdir=$1 out=$2
 [ -f "$kdir/Makefile" ] || { echo "build-module: no kernel build tree at $kdir" >&2; exit 1; }
-mkdir -p "$out/kmod"
+mkdir -p "$out/kmod" "$out/include/uapi"
 cp -p "$top/Kbuild" "$out/"
+cp -p "$top"/include/uapi/*.h "$out/include/uapi/"
 cp -p "$top"/kmod/*.c "$top"/kmod/*.h "$top"/kmod/*.cpp "$top"/kmod/*.hpp "$out/kmod/"
 # Sources removed from the tree must not linger in the mirror.
 for f in "$out"/kmod/*.c "$out"/kmod/*.h "$out"/kmod/*.cpp "$out"/kmod/*.hpp; do

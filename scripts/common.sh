@@ -56,3 +56,52 @@ parse_extra() {
     if [[ $1 == *=* ]]; then _dest=${1#*=}; else _dest=/$(basename "$_src"); fi
     [[ $_dest == /* ]] || _dest=/$_dest
 }
+
+# usage: print the comment block at the top of the running script (from its second line to the
+# first line that is not a comment, or a shellcheck directive, without the "# ") on stderr and
+# exit 2. Each script's header is its usage text.
+usage() {
+    awk 'NR == 1 {next} !/^#/ || /^# shellcheck/ {exit} {sub(/^# ?/, ""); print}' "$0" >&2
+    exit 2
+}
+
+# The experiment table (docs/interfaces.md, "Experiments").
+RCU_UNLOAD_EXPERIMENTS=${RCU_UNLOAD_EXPERIMENTS:-$(cd "$RCU_UNLOAD_SCRIPTS/.." && pwd)/configs/experiments.tsv}
+
+# experiments SUITE [LABEL...]: the table's lines that belong to SUITE (every one in table order,
+# or the LABELs given in that order), each printed as LABEL CYCLES KERNEL APPEND PARAMS SPECS
+# CHECK TIMEOUT, tab-separated, CYCLES being SUITE's. Dies on a malformed line or an unknown LABEL.
+experiments() {
+    local suite=$1
+    shift
+    need_file "$RCU_UNLOAD_EXPERIMENTS" "experiment table"
+    awk -F'\t' -v suite="$suite" -v wanted="$*" -v table="$RCU_UNLOAD_EXPERIMENTS" -v prog="$_rcu_prog" '
+        function fail(msg) { printf "%s: error: %s\n", prog, msg > "/dev/stderr"; bad = 1; exit 1 }
+        BEGIN { n = split(wanted, want, " ") }
+        /^#/ || /^[[:space:]]*$/ { next }
+        NF != 8 { fail(table ":" NR ": " NF " fields, expected 8 tab-separated") }
+        {
+            cycles = ""
+            k = split($2, s, ",")
+            for (i = 1; i <= k; i++) {
+                if (s[i] !~ /^(test|matrix|bench):[1-9][0-9]*$/) fail(table ":" NR ": bad suite " s[i])
+                split(s[i], p, ":")
+                if (p[1] == suite) cycles = p[2]
+            }
+            if (cycles == "") next
+            line[$1] = $1 "\t" cycles "\t" $3 "\t" $4 "\t" $5 "\t" $6 "\t" $7 "\t" $8
+            order[++rows] = $1
+        }
+        END {
+            if (bad) exit 1
+            if (n == 0) { for (i = 1; i <= rows; i++) print line[order[i]]; exit 0 }
+            for (i = 1; i <= n; i++) {
+                if (!(want[i] in line)) {
+                    labels = ""
+                    for (j = 1; j <= rows; j++) labels = labels " " order[j]
+                    fail("no " suite " experiment " want[i] " in " table " (" suite ":" labels ")")
+                }
+                print line[want[i]]
+            }
+        }' "$RCU_UNLOAD_EXPERIMENTS"
+}

@@ -11,7 +11,6 @@ source "$(dirname "$0")/common.sh"
 top=$(cd "$RCU_UNLOAD_SCRIPTS/.." && pwd)
 harness=$top/build/user/rcu-unload
 
-usage() { sed -n '2,7s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 kernel=deb-6.1-amd64 append=preempt=none cycles=30 out=$top/build/force-ingredients
 while (($#)); do
     case $1 in

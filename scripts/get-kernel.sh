@@ -7,7 +7,7 @@ set -euo pipefail
 # shellcheck source=common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-(($#)) || { sed -n '2,5s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+[[ $# -gt 0 && $1 != -* ]] || usage
 for name in "$@"; do
     if [[ $name == deb-* ]]; then
         "$RCU_UNLOAD_SCRIPTS/fetch-kernel.sh" "$name"

@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # guest-run.sh --kernel NAME --out DIR [--append "CMDLINE"] [--smp N] [--timeout S]
-#              [--harness BIN] -- RCU-UNLOAD-RUN-ARGS...
+#              [--harness BIN] [--cycles-per N] -- RCU-UNLOAD-RUN-ARGS...
 # One boot, end to end: fetch or build the kernel NAME (get-kernel.sh: Debian's deb-*, or a
 # configuration in configs/), build rcu_unload.ko against it, build the initramfs, boot QEMU running
 # `rcu-unload run --module /rcu_unload.ko RCU-UNLOAD-RUN-ARGS... --json /results.json`,
 # and leave DIR/results.json and DIR/console.log. Exit status as qemu-run.sh's.
+# --cycles-per N: the run gets --cycles N x specs x callbacks values (RCU-UNLOAD-RUN-ARGS then has
+# no --cycles). A spec `all` or `all+knobs` counts as the strategies the module's init record
+# reports in applies= (unsafe-none left out), which the job learns by loading the module once with
+# callbacks=0 and the run's --param values before the run.
 # shellcheck source=common.sh
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 top=$(cd "$RCU_UNLOAD_SCRIPTS/.." && pwd)
 
-usage() { sed -n '2,7s/^# \{0,1\}//p' "$0" >&2; exit 2; }
-name='' out='' append='' smp=2 timeout=600 harness=$top/build/user/rcu-unload
+name='' out='' append='' smp=2 timeout=600 harness=$top/build/user/rcu-unload cycles_per=''
 while (($#)); do
     case $1 in
         --kernel) name=${2:?--kernel needs a value}; shift 2 ;;
@@ -20,23 +23,75 @@ while (($#)); do
         --smp) smp=${2:?--smp needs a value}; shift 2 ;;
         --timeout) timeout=${2:?--timeout needs a value}; shift 2 ;;
         --harness) harness=${2:?--harness needs a value}; shift 2 ;;
+        --cycles-per) cycles_per=${2:?--cycles-per needs a value}; shift 2 ;;
         --) shift; break ;;
         -h | --help) usage ;;
         *) log "unknown argument '$1'"; usage ;;
     esac
 done
 [[ -n $name && -n $out ]] || usage
+[[ -z $cycles_per || $cycles_per =~ ^[1-9][0-9]*$ ]] || die "--cycles-per takes a positive integer"
 need_file "$harness" "harness (build it with 'make user')"
+
+# The job's `rcu-unload run --cycles` for --cycles-per: N x (named specs + all-specs x the
+# strategies that apply) x callbacks values; the probe load tells how many apply.
+cycles_arg=() probe=0
+if [[ -n $cycles_per ]]; then
+    named=0 alls=0 ncb=0 params=()
+    args=("$@")
+    for ((i = 0; i < ${#args[@]}; i++)); do
+        case ${args[i]} in
+            --cycles) die "--cycles-per and a run --cycles exclude each other" ;;
+            --strategy)
+                if [[ ${args[i + 1]:-} == all || ${args[i + 1]:-} == all+knobs ]]; then
+                    alls=$((alls + 1))
+                else
+                    named=$((named + 1))
+                fi
+                i=$((i + 1)) ;;
+            --callbacks) ncb=$((ncb + 1)); i=$((i + 1)) ;;
+            --param) params+=("${args[i + 1]:-}"); i=$((i + 1)) ;;
+        esac
+    done
+    ((named + alls)) || named=1 # the harness's default, barrier
+    ((ncb)) || ncb=1
+    if ((alls)); then
+        probe=1
+    else
+        cycles_arg=(--cycles $((cycles_per * named * ncb)))
+    fi
+fi
 
 { read -r kdir && read -r base; } < <("$RCU_UNLOAD_SCRIPTS/prepare-guest.sh" "$name" "$harness")
 [[ -n ${base:-} ]] || die "preparing the guest for kernel '$name' failed"
 mkdir -p "$out"
 
+# quoted WORD...: each WORD after a blank, quoted for the guest's shell.
+quoted() { local w; for w in "$@"; do printf ' %q' "$w"; done; }
 job=$out/job.sh
 {
     echo '#!/bin/sh'
-    printf 'exec /bin/rcu-unload run --module /rcu_unload.ko'
-    printf ' %q' "$@"
+    if ((probe)); then
+        echo '# Which strategies apply here: the init record of one load with the run'"'"'s parameters.'
+        printf 'insmod /rcu_unload.ko callbacks=0'
+        quoted "${params[@]}"
+        printf ' || { echo "rcu-unload job: the probe load failed"; exit 3; }\n'
+        cat <<'JOB'
+applies=$(dmesg | sed -n 's/.*rcu_unload: init v=.* applies=\([^ ]*\).*/\1/p' | tail -n 1)
+rmmod rcu_unload || { echo "rcu-unload job: the probe unload failed"; exit 3; }
+[ -n "$applies" ] || { echo "rcu-unload job: the module's init record has no applies=, which --strategy all needs"; exit 3; }
+n=0
+for s in $(echo "$applies" | tr , ' '); do [ "$s" = unsafe-none ] || n=$((n + 1)); done
+echo "rcu-unload job: strategies that apply: $applies"
+JOB
+        # shellcheck disable=SC2016 # $((...)) is for the guest's shell
+        printf 'exec /bin/rcu-unload run --module /rcu_unload.ko --cycles $((%d * (%d + %d * n) * %d))' \
+            "$cycles_per" "$named" "$alls" "$ncb"
+    else
+        printf 'exec /bin/rcu-unload run --module /rcu_unload.ko'
+        quoted "${cycles_arg[@]}"
+    fi
+    quoted "$@"
     printf ' --json /results.json\n'
 } >"$job"
 rm -f "$out/results.json"

@@ -6,7 +6,6 @@ set -euo pipefail
 # shellcheck source=common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-usage() { sed -n '2,4s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 out='' job=''
 files=()
 while (($#)); do

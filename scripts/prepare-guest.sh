@@ -9,7 +9,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 top=$(cd "$RCU_UNLOAD_SCRIPTS/.." && pwd)
 
-[[ $# -eq 2 ]] || { sed -n '2,6s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+[[ $# -eq 2 && $1 != -* ]] || usage
 name=$1 harness=$2
 need_file "$harness" "harness (build it with 'make user')"
 kdir=$("$RCU_UNLOAD_SCRIPTS/get-kernel.sh" "$name")

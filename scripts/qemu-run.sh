@@ -13,7 +13,6 @@ set -euo pipefail
 # shellcheck source=common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-usage() { sed -n '2,11s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 kernel='' initrd='' job='' append='' log='' out='' verbose=0 bzimage=0
 smp=2 mem=1024 timeout=300
 while (($#)); do

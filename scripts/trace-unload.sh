@@ -20,7 +20,6 @@ set -euo pipefail
 source "$(dirname "$0")/common.sh"
 top=$(cd "$RCU_UNLOAD_SCRIPTS/.." && pwd)
 
-usage() { sed -n '2,17s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 name='' out='' append='' cycles=5 strategy=barrier callbacks=1000 settle=0 from=load
 cbtrace=1 mprobe=1 smp=2 timeout=900 harness=$top/build/user/rcu-unload
 while (($#)); do
