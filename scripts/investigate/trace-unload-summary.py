@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # trace-unload-summary.py TRACE.txt [--timeline]
-# Summarizes the trace written by scripts/trace-unload.sh: for every cycle, where the time of
+# Summarizes the trace written by scripts/investigate/trace-unload.sh: for every cycle, where the time of
 # the rmmod went, in ms from the entry of delete_module (negative: before it). Prints per cycle
 # the phases of delete_module, every grace period (start, end, what reported the last quiescent
 # state), the RCU softirq runs per CPU (what raised them: the tick, rcu_core itself, ...) with
@@ -443,17 +443,19 @@ def run_cell(x, rel):
     return f"{rel(x['at']):.2f} {what} ({how}{after}{skipped}{deferred})"
 
 
-def table(results):
+def table(results, ncpus=None):
+    # The guest's CPUs (the trace header's count), else every CPU seen in any cycle's trace.
+    cpus = list(range(ncpus)) if ncpus else sorted({cpu for r in results if r['ok'] for cpu in r['cpus']})
     print()
     print('Stage timings, ms from delete_module entry. pending: module callbacks not yet invoked at')
-    print('entry (cpu0/cpu1); GP: rcu_gp_init..rcu_gp_cleanup; cb runs cpuN: each RCU softirq run')
+    print(f"entry ({'/'.join(f'cpu{c}' for c in cpus)}); GP: rcu_gp_init..rcu_gp_cleanup; cb runs cpuN: each RCU softirq run")
     print('after entry that invoked module callbacks (Ncb) or the rcu_barrier callback (bar): first such call')
     print('(what raised the RCU softirq, ms after the callbacks were ready = max(last GP end,')
     print('enqueue/entrain), ticks on that CPU since then before the raising one, contexts if the')
     print('run was deferred > 0.5 ms, e.g. to ksoftirqd); wait end: the exit')
     print("function's return (else rcu_barrier's); ticks: rcu_sched_clock_irq from entry to wait end.")
-    cols = ['cyc', 'pending', 'GP in flight at entry', 'GPs ending in wait', 'cb runs cpu0', 'cb runs cpu1',
-            'wait end', 'ftrace_release_mod sync', 'free_module sync', 'dm return', 'ticks cpu0', 'ticks cpu1']
+    cols = (['cyc', 'pending', 'GP in flight at entry', 'GPs ending in wait'] + [f'cb runs cpu{c}' for c in cpus]
+            + ['wait end', 'ftrace_release_mod sync', 'free_module sync', 'dm return'] + [f'ticks cpu{c}' for c in cpus])
     print('| ' + ' | '.join(cols) + ' |')
     print('|' + '---|' * len(cols))
     span = lambda a, b: ('before' if a is None else f'{a:.2f}') + '..' + ('-' if b is None else f'{b:.2f}')
@@ -465,16 +467,14 @@ def table(results):
         wend = r['wait_end'] or r['dm_ret']
         fl = r['in_flight']
         gps = [gp for gp in r['gps'] if gp['end'] is not None and r['t0'] <= gp['end'] <= wend and gp is not fl]
-        pend = '/'.join(str(r['pending'].get(cpu, 0)) for cpu in (0, 1)) if r['cb_traced'] else '?'
-        cells = ['; '.join(run_cell(x, rel) for x in r['cb_runs'].get(cpu, [])) or '-'
-                 for cpu in (0, 1)]
+        pend = '/'.join(str(r['pending'].get(cpu, 0)) for cpu in cpus) if r['cb_traced'] else '?'
+        cells = ['; '.join(run_cell(x, rel) for x in r['cb_runs'].get(cpu, [])) or '-' for cpu in cpus]
         ticks = [' '.join(f'{rel(t):.1f}' for t in r['ticks'].get(cpu, []) if r['t0'] <= t <= wend)
-                 for cpu in (0, 1)]
-        print(f"| {r['cycle']} | {pend} | {span(rel(fl['start']), rel(fl['end'])) if fl else '-'} | "
-              f"{' '.join(span(rel(gp['start']), rel(gp['end'])) for gp in gps) or '-'} | {cells[0]} | {cells[1]} | "
-              f"{fmt(rel(wend))} | {span(rel(r['sync_ftrace']), rel(r['sync_ftrace_ret']))} | "
-              f"{span(rel(r['sync_free']), rel(r['sync_free_ret']))} | {fmt(rel(r['dm_ret']))} | "
-              f"{ticks[0]} | {ticks[1]} |")
+                 for cpu in cpus]
+        print(' | '.join([f"| {r['cycle']}", pend, span(rel(fl['start']), rel(fl['end'])) if fl else '-',
+                          ' '.join(span(rel(gp['start']), rel(gp['end'])) for gp in gps) or '-'] + cells
+                         + [fmt(rel(wend)), span(rel(r['sync_ftrace']), rel(r['sync_ftrace_ret'])),
+                            span(rel(r['sync_free']), rel(r['sync_free_ret'])), fmt(rel(r['dm_ret']))] + ticks) + ' |')
     # The claim to check: after a grace period's end, a CPU invokes its ready callbacks only from
     # rcu_core() raised by its next tick.
     runs = [x for r in results if r['ok'] for cpu in r['cb_runs'] for x in r['cb_runs'][cpu]
@@ -526,7 +526,9 @@ def main(argv):
         for n in c.notes:
             if 'overrun' in n and not n.endswith(' 0'):
                 print(f'   WARNING trace buffer {n[2:]}: events were lost')
-    table(results)
+    ncpus = next((int(m.group(1)) for h in header
+                  for m in [re.match(r'# trace-unload: kernel .*?, (\d+) cpus,', h)] if m), None)
+    table(results, ncpus)
     return 0
 
 

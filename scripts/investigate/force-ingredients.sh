@@ -4,10 +4,11 @@
 # none, start a grace period, rcu_force_quiescent_state(), both, both + stop_machine()), each
 # interleaving barrier and force-qs-own N cycles apiece (default 30) at callbacks=1000, so that
 # every mask is compared with the barrier of its own boot. Prints one Markdown table of the
-# module exit path p50 and the ratio to barrier with its 95% bootstrap CI.
-# shellcheck source=common.sh
+# module exit path p50 and the ratio to barrier with its 95% bootstrap CI, read from each boot's
+# results JSON (results.py).
+# shellcheck source=../common.sh
 set -euo pipefail
-source "$(dirname "$0")/common.sh"
+source "$(dirname "$0")/../common.sh"
 top=$(cd "$RCU_UNLOAD_SCRIPTS/.." && pwd)
 harness=$top/build/user/rcu-unload
 
@@ -26,6 +27,7 @@ done
 masks=("$@")
 ((${#masks[@]})) || masks=(0 1 4 5 7)
 need_file "$harness" "harness (build it with 'make user')"
+need_cmd python3 python3
 
 declare -A what=([0]="nothing: wait for the count" [1]="start a grace period" [4]="rcu_force_quiescent_state()"
                  [5]="start + rcu_force_quiescent_state()" [7]="start + FQS + stop_machine()")
@@ -34,14 +36,10 @@ table="| force_steps | ingredients | barrier p50 | force-qs-own p50 | ratio [95%
 for mask in "${masks[@]}"; do
     dir=$out/steps-$mask
     "$RCU_UNLOAD_SCRIPTS/guest-run.sh" --kernel "$kernel" --append "$append" --out "$dir" \
-        -- --cycles $((2 * cycles)) --strategy barrier --strategy force-qs-own \
+        --cycles-per "$cycles" -- --strategy barrier --strategy force-qs-own \
         --param "force_steps=$mask" >&2 || die "force_steps=$mask: the boot failed (see $dir)"
-    # The exit-path table is the second one in the report; its rows are | name | n | p50 | ... |.
-    row=$("$harness" report "$dir/results.json" --markdown |
-        awk -F' *\\| *' '/^\*\*module exit path/ {exit_table = 1}
-                        exit_table && $2 == "barrier" {barrier = $4}
-                        exit_table && $2 == "force-qs-own" {print barrier " | " $4 " | " $7}')
-    [[ -n $row ]] || die "force_steps=$mask: no exit-path rows in $dir/results.json"
+    row=$(python3 "$RCU_UNLOAD_SCRIPTS/investigate/results.py" ratio "$dir/results.json" force-qs-own) ||
+        die "force_steps=$mask: no barrier and force-qs-own cycles in $dir/results.json"
     table+=$'\n'"| $mask | ${what[$mask]:-mask $mask} | $row |"
 done
 printf '%s: %s, %s cycles per strategy and mask, callbacks=1000, exit path [ms]\n\n%s\n' \
