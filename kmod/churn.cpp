@@ -19,10 +19,11 @@ long start_on_cpu(void *arg, unsigned int cpu, unsigned int, unsigned int)
 
 	if (churn->count == churn_producers::max_cpus)
 		return -RU_EINVAL;
-	ru_thread *thread = ru_thread_start(produce, churn, "rcu_unload_churn", static_cast<int>(cpu));
-	if (!thread)
-		return -RU_ENOMEM;
-	churn->threads[churn->count++] = thread;
+	int err = ru_thread_start(produce, churn, "rcu_unload_churn", static_cast<int>(cpu),
+				  &churn->threads[churn->count]);
+	if (err)
+		return err;
+	churn->count++;
 	return 0;
 }
 } // namespace

@@ -8,6 +8,7 @@
 #include <linux/bottom_half.h>
 #include <linux/completion.h>
 #include <linux/err.h>
+#include <linux/interrupt.h>
 #include <linux/kthread.h>
 #include <linux/srcu.h>
 #include <linux/cpu.h>
@@ -29,104 +30,136 @@
 
 #include "glue.h"
 
-#ifdef CONFIG_TREE_RCU
-/* Exported since v4.x but declared only in kernel/rcu/tree.h. */
-void rcu_force_quiescent_state(void);
-#endif
-
 static_assert(sizeof(struct ru_rcu_head) == sizeof(struct rcu_head));
 static_assert(__alignof__(struct ru_rcu_head) == __alignof__(struct rcu_head));
-static_assert(RU_ENOMEM == ENOMEM && RU_EINVAL == EINVAL && RU_EOPNOTSUPP == EOPNOTSUPP &&
-	      RU_ETIMEDOUT == ETIMEDOUT);
+static_assert(RU_EINTR == EINTR && RU_ENOMEM == ENOMEM && RU_EINVAL == EINVAL &&
+	      RU_EOPNOTSUPP == EOPNOTSUPP && RU_ETIMEDOUT == ETIMEDOUT);
 
 /* ---- parameters ---- */
-static unsigned int callbacks = 1000;
-module_param(callbacks, uint, 0444);
-MODULE_PARM_DESC(callbacks, "call_rcu callbacks enqueued at load, spread over online CPUs (0..1000000)");
+#define RU_DEFINE_PARAM(name, type, def, min, max, desc)				\
+	static RU_PARAM_CTYPE_##type name = def;					\
+	module_param(name, type, 0444);							\
+	MODULE_PARM_DESC(name, desc " (" #min ".." #max ", default " #def ")");
+RU_PARAM_LIST(RU_DEFINE_PARAM)
 
-static unsigned long tag;
-module_param(tag, ulong, 0444);
-MODULE_PARM_DESC(tag, "Opaque id echoed in every record, chosen by the harness");
+#define RU_NAME(ident, name, help) name,
+#define RU_NAME_SPACED(ident, name, help) " " name
+static const char *const strategy_names[] = { RU_STRATEGY_LIST(RU_NAME) };
+static const char *const flavor_names[] = { RU_FLAVOR_LIST(RU_NAME) };
 
-static char *flavor = "rcu";
-module_param(flavor, charp, 0444);
-MODULE_PARM_DESC(flavor, "RCU flavor of the callbacks: rcu, srcu (the module's own srcu_struct) or tasks");
+struct named_param {
+	const char *what;
+	const char *const *names;
+	int count;
+	const char *choices;
+};
+static const struct named_param strategy_param = {
+	"strategy", strategy_names, RU_STRATEGY_COUNT, RU_STRATEGY_LIST(RU_NAME_SPACED)
+};
+static const struct named_param flavor_param = {
+	"flavor", flavor_names, RU_FLAVOR_COUNT, RU_FLAVOR_LIST(RU_NAME_SPACED)
+};
 
-static unsigned int readers;
-module_param(readers, uint, 0444);
-MODULE_PARM_DESC(readers, "Reader kthreads looping over read-side critical sections while loaded (0..64)");
+/* The index of val in param's names (trailing newline from sysfs allowed), or -EINVAL. */
+static int named_param_index(const struct named_param *param, const char *val)
+{
+	size_t len = strlen(val);
+	int i;
 
-static unsigned int reader_hold_us = 10;
-module_param(reader_hold_us, uint, 0444);
-MODULE_PARM_DESC(reader_hold_us, "Length of each reader critical section, in microseconds (0..10000)");
+	if (len && val[len - 1] == '\n')
+		len--;
+	for (i = 0; i < param->count; i++)
+		if (strlen(param->names[i]) == len && !strncmp(param->names[i], val, len))
+			return i;
+	pr_err("invalid %s=%s: expected one of%s\n", param->what, val, param->choices);
+	return -EINVAL;
+}
 
-static unsigned int churn;
-module_param(churn, uint, 0444);
-MODULE_PARM_DESC(churn, "Callbacks per millisecond each CPU's producer enqueues while loaded (0..1000)");
-
-static bool allow_unsafe;
-module_param(allow_unsafe, bool, 0444);
-MODULE_PARM_DESC(allow_unsafe, "Permit strategy=unsafe-none, which unloads with callbacks pending (crashes)");
-
-static bool measure_limit;
-module_param(measure_limit, bool, 0444);
-MODULE_PARM_DESC(measure_limit, "At load, time one expedited grace period and the cost of invoking a callback (init record: exp_gp_ns, cb_cost_ns)");
-
-static unsigned int force_steps = RU_FORCE_DEFAULT;
-module_param(force_steps, uint, 0444);
-MODULE_PARM_DESC(force_steps, "force-qs ingredients, a bit mask: 1 start a grace period at once, 2 stop_machine every CPU (momentary dyntick-idle), 4 rcu_force_quiescent_state()");
-
-static unsigned int force_interval_us = 100;
-module_param(force_interval_us, uint, 0444);
-MODULE_PARM_DESC(force_interval_us, "force-qs pause between expediting rounds, in microseconds (10..100000)");
-
-static int strategy; /* index into the core's strategy table; 0 is "auto" */
+/* Set once the core holds the module's state, cleared when exit begins (under kernel_param_lock). */
+static bool core_live;
 
 static int strategy_set(const char *val, const struct kernel_param *kp)
 {
-	char name[32], names[128];
-	int index;
+	int index = named_param_index(&strategy_param, val);
 
-	strscpy(name, val, sizeof(name));
-	index = ru_strategy_lookup(strim(name));
-	if (index < 0) {
-		ru_strategy_names(names, sizeof(names));
-		pr_err("invalid strategy=%s: expected one of %s\n", val, names);
-		return -EINVAL;
+	if (index < 0)
+		return index;
+	if (core_live) {
+		int err = ru_core_check_strategy(index);
+
+		if (err)
+			return err;
 	}
 	WRITE_ONCE(*(int *)kp->arg, index);
 	return 0;
 }
 
+static int flavor_set(const char *val, const struct kernel_param *kp)
+{
+	int index = named_param_index(&flavor_param, val);
+
+	if (index < 0)
+		return index;
+	*(int *)kp->arg = index;
+	return 0;
+}
+
 static int strategy_get(char *buffer, const struct kernel_param *kp)
 {
-	return sysfs_emit(buffer, "%s\n", ru_strategy_name(READ_ONCE(*(int *)kp->arg)));
+	return sysfs_emit(buffer, "%s\n", strategy_names[READ_ONCE(*(int *)kp->arg)]);
 }
 
-static const struct kernel_param_ops strategy_ops = {
-	.set = strategy_set,
-	.get = strategy_get,
-};
+static int flavor_get(char *buffer, const struct kernel_param *kp)
+{
+	return sysfs_emit(buffer, "%s\n", flavor_names[*(int *)kp->arg]);
+}
+
+static const struct kernel_param_ops strategy_ops = { .set = strategy_set, .get = strategy_get };
+static const struct kernel_param_ops flavor_ops = { .set = flavor_set, .get = flavor_get };
+
+static int strategy; /* enum ru_strategy_index; the list's first is the default */
 module_param_cb(strategy, &strategy_ops, &strategy, 0644);
-MODULE_PARM_DESC(strategy, "Unload strategy run at exit; writable until rmmod (auto, barrier, sync-exp, force-qs, force-qs-own, boost, direct, unsafe-none)");
+MODULE_PARM_DESC(strategy, "Unload strategy run at exit, writable until rmmod; one of"
+		 RU_STRATEGY_LIST(RU_NAME_SPACED));
 
-void ru_get_params(struct ru_params *params)
+static int flavor; /* enum ru_flavor_index */
+module_param_cb(flavor, &flavor_ops, &flavor, 0444);
+MODULE_PARM_DESC(flavor, "RCU flavor of the callbacks; one of" RU_FLAVOR_LIST(RU_NAME_SPACED));
+
+#define RU_COPY_PARAM(name, type, def, min, max, desc) params->name = name;
+static void get_params(struct ru_params *params)
 {
-	params->callbacks = callbacks;
-	params->tag = tag;
-	params->force_steps = READ_ONCE(force_steps);
-	params->force_interval_us = READ_ONCE(force_interval_us);
+	RU_PARAM_LIST(RU_COPY_PARAM)
+	params->strategy = strategy;
 	params->flavor = flavor;
-	params->readers = readers;
-	params->reader_hold_us = reader_hold_us;
-	params->churn = churn;
-	params->allow_unsafe = allow_unsafe;
-	params->measure_limit = measure_limit;
 }
 
-int ru_param_strategy(void)
+/* ---- records ---- */
+#define RU_RECORD_FMT_u64 "%llu"
+#define RU_RECORD_FMT_str "%s"
+#define RU_RECORD_ARG_u64(value) (unsigned long long)(value)
+#define RU_RECORD_ARG_str(value) (value)
+#define RU_APPEND_FIELD(key, type, help)						\
+	used += scnprintf(line + used, sizeof(line) - used, " " #key "=" RU_RECORD_FMT_##type,	\
+			  RU_RECORD_ARG_##type(record->key));
+#define RU_RECORD_LINE_MAX 512
+
+void ru_emit_init_record(const struct ru_init_record *record)
 {
-	return READ_ONCE(strategy);
+	char line[RU_RECORD_LINE_MAX];
+	size_t used = 0;
+
+	RU_INIT_RECORD(RU_APPEND_FIELD)
+	pr_info("init v=%d%s\n", RU_RECORD_VERSION, line);
+}
+
+void ru_emit_exit_record(const struct ru_exit_record *record)
+{
+	char line[RU_RECORD_LINE_MAX];
+	size_t used = 0;
+
+	RU_EXIT_RECORD(RU_APPEND_FIELD)
+	pr_info("exit v=%d%s\n", RU_RECORD_VERSION, line);
 }
 
 /* ---- services ---- */
@@ -229,18 +262,19 @@ static void background_work(struct work_struct *work)
 	complete(&bg->done);
 }
 
-struct ru_background *ru_background_start(void (*fn)(void *arg), void *arg)
+int ru_background_start(void (*fn)(void *arg), void *arg, struct ru_background **out)
 {
 	struct ru_background *bg = kmalloc(sizeof(*bg), GFP_KERNEL);
 
 	if (!bg)
-		return NULL;
+		return -ENOMEM;
 	INIT_WORK(&bg->work, background_work);
 	init_completion(&bg->done);
 	bg->fn = fn;
 	bg->arg = arg;
 	queue_work(system_unbound_wq, &bg->work);
-	return bg;
+	*out = bg;
+	return 0;
 }
 
 int ru_background_done(struct ru_background *bg)
@@ -255,7 +289,8 @@ void ru_background_finish(struct ru_background *bg)
 	kfree(bg);
 }
 
-struct ru_thread *ru_thread_start(int (*fn)(void *arg), void *arg, const char *name, int cpu)
+int ru_thread_start(int (*fn)(void *arg), void *arg, const char *name, int cpu,
+		    struct ru_thread **out)
 {
 	struct task_struct *task;
 
@@ -264,14 +299,15 @@ struct ru_thread *ru_thread_start(int (*fn)(void *arg), void *arg, const char *n
 	else
 		task = kthread_create(fn, arg, "%s", name);
 	if (IS_ERR(task))
-		return NULL;
+		return PTR_ERR(task);
 	/*
 	 * A thread may return by itself (the core sets a stop flag before stopping it):
 	 * without this reference its task_struct can be freed before kthread_stop().
 	 */
 	get_task_struct(task);
 	wake_up_process(task);
-	return (struct ru_thread *)task;
+	*out = (struct ru_thread *)task;
+	return 0;
 }
 
 int ru_thread_should_stop(void)
@@ -308,25 +344,36 @@ void ru_cond_resched(void)
 	cond_resched();
 }
 
-/*
- * Nothing exported says whether callbacks are offloaded; their kthreads do. rcuog/N and
- * rcuo{p,s}/N exist once rcu_nocbs= or nohz_full= set offloading up at boot (6.1
- * kernel/rcu/tree_nocb.h:1285-1311), and without it they never do. Boot decides it, so
- * module init looks once, and the exit path does not walk the task list.
- */
-static bool callbacks_offloaded;
-
-static bool rcu_callbacks_offloaded(void)
+static int stop_machine_nop(void *unused)
 {
+	return 0;
+}
+
+int ru_stop_machine_each_cpu(void)
+{
+	/* multi_cpu_stop() calls rcu_momentary_dyntick_idle() on every CPU it holds. */
+	return stop_machine(stop_machine_nop, NULL, NULL);
+}
+
+/*
+ * What boot set up, seen from the kthreads it created; nothing exported says it
+ * otherwise. rcuog/N and rcuo{p,s}/N exist once rcu_nocbs= or nohz_full= offloaded
+ * callbacks (6.1 kernel/rcu/tree_nocb.h:1285-1311). rcuc/N exist exactly when
+ * use_softirq is off (rcu_spawn_core_kthreads(): PREEMPT_RT's default, or
+ * rcutree.use_softirq=0), and then rcu_init() never opened RCU_SOFTIRQ: raising it
+ * would call a NULL action. Boot decides both, so module init looks once.
+ */
+static struct ru_kernel_info boot_info;
+
+static bool kthread_named(const char *prefix)
+{
+	size_t len = strlen(prefix);
 	struct task_struct *task;
 	bool found = false;
 
-	if (!IS_ENABLED(CONFIG_RCU_NOCB_CPU))
-		return false;
 	rcu_read_lock();
 	for_each_process(task) {
-		if ((task->flags & PF_KTHREAD) && !strncmp(task->comm, "rcuo", 4) &&
-		    task->comm[4] && task->comm[5] == '/') {
+		if ((task->flags & PF_KTHREAD) && !strncmp(task->comm, prefix, len)) {
 			found = true;
 			break;
 		}
@@ -335,8 +382,16 @@ static bool rcu_callbacks_offloaded(void)
 	return found;
 }
 
+static void probe_boot_info(void)
+{
+	boot_info.callbacks_offloaded = IS_ENABLED(CONFIG_RCU_NOCB_CPU) &&
+		(kthread_named("rcuog/") || kthread_named("rcuop/") || kthread_named("rcuos/"));
+	boot_info.rcu_core_in_softirq = IS_ENABLED(CONFIG_TREE_RCU) && !kthread_named("rcuc/");
+}
+
 void ru_get_kernel_info(struct ru_kernel_info *info)
 {
+	*info = boot_info;
 	if (IS_ENABLED(CONFIG_TINY_RCU))
 		info->rcu = RU_RCU_TINY;
 	else if (IS_ENABLED(CONFIG_PREEMPT_RCU))
@@ -354,66 +409,63 @@ void ru_get_kernel_info(struct ru_kernel_info *info)
 		info->preempt = RU_PREEMPT_NONE;
 
 	info->rcu_boost = IS_ENABLED(CONFIG_RCU_BOOST);
-	info->tasks_rcu = IS_ENABLED(CONFIG_TASKS_RCU);
-	info->callbacks_offloaded = callbacks_offloaded;
 	info->online_cpus = num_online_cpus();
 }
 
-/* ---- vanilla RCU ---- */
-int ru_rcu_read_lock(void)
+/* ---- flavor ops ---- */
+static int rcu_read_lock_op(void)
 {
 	rcu_read_lock();
 	return 0;
 }
 
-void ru_rcu_read_unlock(int cookie)
+static void rcu_read_unlock_op(int cookie)
 {
 	rcu_read_unlock();
 }
 
-void ru_call_rcu(struct ru_rcu_head *head, ru_rcu_callback_t fn)
+static void call_rcu_op(struct ru_rcu_head *head, ru_rcu_callback_t fn)
 {
 	call_rcu((struct rcu_head *)head, (rcu_callback_t)fn);
 }
 
-void ru_rcu_barrier(void)
-{
-	rcu_barrier();
-}
-
-void ru_synchronize_rcu_expedited(void)
-{
-	synchronize_rcu_expedited();
-}
-
-unsigned long ru_rcu_gp_cookie(void)
-{
-	return get_state_synchronize_rcu();
-}
-
-int ru_rcu_gp_elapsed(unsigned long cookie)
+static bool rcu_gp_elapsed_op(unsigned long cookie)
 {
 	return poll_state_synchronize_rcu(cookie);
 }
 
-void ru_rcu_start_gp(void)
+static void rcu_start_gp_op(void)
 {
 	start_poll_synchronize_rcu();
 }
 
-int ru_rcu_force_quiescent_state(void)
-{
 #ifdef CONFIG_TREE_RCU
-	rcu_force_quiescent_state();
-	return 0;
-#else
-	return -EOPNOTSUPP;
-#endif
+/* Exported since v4.x but declared only in kernel/rcu/tree.h. */
+void rcu_force_quiescent_state(void);
+
+static void rcu_core_kick(void *unused)
+{
+	/*
+	 * raise_softirq() is not exported; its per-CPU pending word is (irq_stat on
+	 * 6.1, pcpu_hot on 6.12), and the kernel's own header picks it. The softirq
+	 * runs at this IPI's irq exit.
+	 */
+	or_softirq_pending(1UL << RCU_SOFTIRQ);
 }
 
-int ru_rcu_invoke_ready_now(void)
+static void rcu_kick_each_cpu_op(void)
 {
+	/* Asynchronous: this CPU does not wait for the others' IPIs to be served. */
+	on_each_cpu(rcu_core_kick, NULL, 0);
+	/* on_each_cpu() ran the kick here with interrupts off: run this CPU's softirq now. */
+	local_bh_disable();
+	local_bh_enable();
+}
+#endif
+
 #ifdef CONFIG_TINY_RCU
+static void rcu_invoke_ready_now_op(void)
+{
 	/*
 	 * __schedule() calls rcu_note_context_switch() -> rcu_qs() even when it picks
 	 * the caller again: the grace period ends and RCU_SOFTIRQ is raised. Enabling
@@ -422,103 +474,176 @@ int ru_rcu_invoke_ready_now(void)
 	schedule();
 	local_bh_disable();
 	local_bh_enable();
-	return 0;
-#else
-	return -EOPNOTSUPP;
+}
 #endif
-}
 
-static int stop_machine_nop(void *unused)
-{
-	return 0;
-}
+/* Not const: what the running kernel allows is filled in at init (setup_flavor_ops()). */
+static struct ru_flavor_ops rcu_ops = {
+	.name = "rcu",
+	.read_lock = rcu_read_lock_op,
+	.read_unlock = rcu_read_unlock_op,
+	.call = call_rcu_op,
+	.barrier = rcu_barrier,
+	.sync_expedited = synchronize_rcu_expedited,
+	.start_gp = rcu_start_gp_op,
+	.gp_cookie = get_state_synchronize_rcu,
+	.gp_elapsed = rcu_gp_elapsed_op,
+#ifdef CONFIG_TREE_RCU
+	.expedite = rcu_force_quiescent_state,
+#endif
+#ifdef CONFIG_TINY_RCU
+	.invoke_ready_now = rcu_invoke_ready_now_op,
+#endif
+	.callbacks_are_the_last_use = true,
+};
 
-int ru_force_qs_on_each_cpu(void)
-{
-	/* multi_cpu_stop() calls rcu_momentary_dyntick_idle() on every CPU it holds. */
-	return stop_machine(stop_machine_nop, NULL, NULL);
-}
-
-/* ---- SRCU ---- */
 static struct srcu_struct module_srcu;
 
-int ru_srcu_init(void)
+static int srcu_init_op(void)
 {
 	return init_srcu_struct(&module_srcu);
 }
 
-void ru_srcu_cleanup(void)
+static void srcu_cleanup_op(void)
 {
 	cleanup_srcu_struct(&module_srcu);
 }
 
-int ru_srcu_read_lock(void)
+static int srcu_read_lock_op(void)
 {
 	return srcu_read_lock(&module_srcu);
 }
 
-void ru_srcu_read_unlock(int idx)
+static void srcu_read_unlock_op(int idx)
 {
 	srcu_read_unlock(&module_srcu, idx);
 }
 
-void ru_call_srcu(struct ru_rcu_head *head, ru_rcu_callback_t fn)
+static void call_srcu_op(struct ru_rcu_head *head, ru_rcu_callback_t fn)
 {
 	call_srcu(&module_srcu, (struct rcu_head *)head, (rcu_callback_t)fn);
 }
 
-void ru_srcu_barrier(void)
+static void srcu_barrier_op(void)
 {
 	srcu_barrier(&module_srcu);
 }
 
-void ru_synchronize_srcu_expedited(void)
+static void srcu_sync_expedited_op(void)
 {
 	synchronize_srcu_expedited(&module_srcu);
 }
 
-unsigned long ru_srcu_gp_cookie(void)
+static unsigned long srcu_gp_cookie_op(void)
 {
 	return get_state_synchronize_srcu(&module_srcu);
 }
 
-int ru_srcu_gp_elapsed(unsigned long cookie)
+static bool srcu_gp_elapsed_op(unsigned long cookie)
 {
 	return poll_state_synchronize_srcu(&module_srcu, cookie);
 }
 
-void ru_srcu_start_gp(void)
+static void srcu_start_gp_op(void)
 {
 	start_poll_synchronize_srcu(&module_srcu);
 }
 
-/* ---- Tasks RCU (the core refuses flavor=tasks when info->tasks_rcu is 0) ---- */
-void ru_call_rcu_tasks(struct ru_rcu_head *head, ru_rcu_callback_t fn)
-{
+/*
+ * SRCU's expedited grace period shares its counter with normal ones, so it is the
+ * flavor's push. Its callbacks run from work items that keep using module_srcu
+ * after them: counting them cannot stand in for srcu_barrier().
+ */
+static const struct ru_flavor_ops srcu_ops = {
+	.name = "srcu",
+	.init = srcu_init_op,
+	.cleanup = srcu_cleanup_op,
+	.read_lock = srcu_read_lock_op,
+	.read_unlock = srcu_read_unlock_op,
+	.call = call_srcu_op,
+	.barrier = srcu_barrier_op,
+	.sync_expedited = srcu_sync_expedited_op,
+	.start_gp = srcu_start_gp_op,
+	.gp_cookie = srcu_gp_cookie_op,
+	.gp_elapsed = srcu_gp_elapsed_op,
+	.expedite = srcu_sync_expedited_op,
+};
+
 #ifdef CONFIG_TASKS_RCU
+static int tasks_read_lock_op(void)
+{
+	return 0;
+}
+
+static void tasks_read_unlock_op(int cookie)
+{
+}
+
+static void call_rcu_tasks_op(struct ru_rcu_head *head, ru_rcu_callback_t fn)
+{
 	call_rcu_tasks((struct rcu_head *)head, (rcu_callback_t)fn);
+}
+
+/*
+ * A Tasks RCU reader is any code that does not sleep voluntarily; the flavor has
+ * no expedited or polled grace periods to drive.
+ */
+static const struct ru_flavor_ops tasks_ops = {
+	.name = "tasks",
+	.read_lock = tasks_read_lock_op,
+	.read_unlock = tasks_read_unlock_op,
+	.call = call_rcu_tasks_op,
+	.barrier = rcu_barrier_tasks,
+};
+#define TASKS_OPS (&tasks_ops)
 #else
-	WARN_ON_ONCE(1);
+#define TASKS_OPS NULL
+#endif
+
+static void setup_flavor_ops(void)
+{
+#ifdef CONFIG_TREE_RCU
+	if (boot_info.rcu_core_in_softirq)
+		rcu_ops.kick_each_cpu = rcu_kick_each_cpu_op;
 #endif
 }
 
-void ru_rcu_barrier_tasks(void)
+const struct ru_flavor_ops *ru_flavor_get(enum ru_flavor_index index)
 {
-#ifdef CONFIG_TASKS_RCU
-	rcu_barrier_tasks();
-#endif
+	static const struct ru_flavor_ops *const ops[RU_FLAVOR_COUNT] = {
+		[RU_FLAVOR_vanilla] = &rcu_ops,
+		[RU_FLAVOR_srcu] = &srcu_ops,
+		[RU_FLAVOR_tasks] = TASKS_OPS,
+	};
+
+	return index < RU_FLAVOR_COUNT ? ops[index] : NULL;
 }
 
 /* ---- entry points ---- */
 static int __init rcu_unload_init(void)
 {
-	callbacks_offloaded = rcu_callbacks_offloaded();
-	return ru_core_init();
+	struct ru_params params;
+	int err;
+
+	probe_boot_info();
+	setup_flavor_ops();
+	get_params(&params);
+	err = ru_core_init(&params);
+	if (!err)
+		core_live = true;
+	return err;
 }
 
 static void __exit rcu_unload_exit(void)
 {
-	ru_core_exit();
+	enum ru_strategy_index asked;
+
+	/* A sysfs write of strategy is checked against the core while core_live holds. */
+	kernel_param_lock(THIS_MODULE);
+	core_live = false;
+	asked = strategy;
+	kernel_param_unlock(THIS_MODULE);
+	ru_core_exit(asked);
 }
 
 module_init(rcu_unload_init);

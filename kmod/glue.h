@@ -3,21 +3,63 @@
  * The whole boundary between the kernel and the C++ core of rcu_unload.
  *
  * Kernel headers do not compile as C++, so the core sees the kernel only through
- * this header: plain C types, opaque handles, and -errno returns in the style of
- * the kernel. glue.c implements it and checks the layout assumptions made here.
+ * this header: plain C types, opaque handles, one ops table per RCU flavor, and
+ * int 0/-errno returns with out-parameters in the style of the kernel. glue.c
+ * implements it for the kernel; tests/kmod-host/ implements it in user space so the
+ * core runs on the host in the unit tests.
  */
 #ifndef RCU_UNLOAD_GLUE_H
 #define RCU_UNLOAD_GLUE_H
+
+#include "rcu_unload.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
+#ifndef ULONG_MAX
+#define ULONG_MAX (~0UL)
+#endif
+
 typedef unsigned long long ru_u64;
 
 /* errno values the core returns (checked against the kernel's in glue.c). */
-enum { RU_ENOMEM = 12, RU_EINVAL = 22, RU_EOPNOTSUPP = 95, RU_ETIMEDOUT = 110 };
-#define RU_IS_ERR_VALUE(x) ((unsigned long)(x) >= (unsigned long)-4095)
+enum { RU_EINTR = 4, RU_ENOMEM = 12, RU_EINVAL = 22, RU_EOPNOTSUPP = 95, RU_ETIMEDOUT = 110 };
+
+/* Indices into the contract's lists. */
+#define RU_LIST_INDEX(prefix, ident) prefix##ident,
+#define RU_STRATEGY_INDEX(ident, name, help) RU_LIST_INDEX(RU_STRATEGY_, ident)
+#define RU_FLAVOR_INDEX(ident, name, help) RU_LIST_INDEX(RU_FLAVOR_, ident)
+enum ru_strategy_index { RU_STRATEGY_LIST(RU_STRATEGY_INDEX) RU_STRATEGY_COUNT };
+enum ru_flavor_index { RU_FLAVOR_LIST(RU_FLAVOR_INDEX) RU_FLAVOR_COUNT };
+#define RU_FORCE_STEP_BIT(ident, bit, help) RU_FORCE_##ident = bit,
+#define RU_FORCE_STEP_MASK(ident, bit, help) | bit
+enum ru_force_step { RU_FORCE_STEP_LIST(RU_FORCE_STEP_BIT) RU_FORCE_ALL = 0 RU_FORCE_STEP_LIST(RU_FORCE_STEP_MASK) };
+
+/* The parameters the core is called with; the numeric ones come from RU_PARAM_LIST. */
+#define RU_PARAM_CTYPE_uint unsigned int
+#define RU_PARAM_CTYPE_ulong unsigned long
+#define RU_PARAM_CTYPE_bool bool
+#define RU_PARAM_FIELD(name, type, def, min, max, desc) RU_PARAM_CTYPE_##type name;
+struct ru_params {
+	RU_PARAM_LIST(RU_PARAM_FIELD)
+	enum ru_strategy_index strategy;
+	enum ru_flavor_index flavor;
+};
+
+/* The records, one field per key of RU_INIT_RECORD / RU_EXIT_RECORD. */
+#define RU_RECORD_CTYPE_u64 ru_u64
+#define RU_RECORD_CTYPE_str const char *
+#define RU_RECORD_FIELD(key, type, help) RU_RECORD_CTYPE_##type key;
+struct ru_init_record {
+	RU_INIT_RECORD(RU_RECORD_FIELD)
+};
+struct ru_exit_record {
+	RU_EXIT_RECORD(RU_RECORD_FIELD)
+};
+/* Print a record as one log line "rcu_unload: <kind> v=N key=value ...". */
+void ru_emit_init_record(const struct ru_init_record *record);
+void ru_emit_exit_record(const struct ru_exit_record *record);
 
 /* Layout-compatible with struct rcu_head (static_assert in glue.c). */
 struct ru_rcu_head {
@@ -37,6 +79,8 @@ void ru_free(void *ptr);
 unsigned long ru_alloc_size(const void *ptr);
 ru_u64 ru_now_ns(void);
 void ru_sleep_us(unsigned int min_us, unsigned int max_us);
+void ru_delay_us(unsigned int us);
+void ru_cond_resched(void);
 /* Not declared noreturn: objtool cannot see that across objects. */
 void ru_bug(const char *why);
 
@@ -50,106 +94,85 @@ long ru_run_on_each_online_cpu(ru_per_cpu_fn fn, void *arg);
 
 /* A function running in a workqueue worker; finish() waits for it and frees. */
 struct ru_background;
-struct ru_background *ru_background_start(void (*fn)(void *arg), void *arg);
+int ru_background_start(void (*fn)(void *arg), void *arg, struct ru_background **out);
 int ru_background_done(struct ru_background *bg);
 void ru_background_finish(struct ru_background *bg);
 
 /* Kernel threads running fn(arg) until stopped; cpu < 0 means unbound. */
 struct ru_thread;
-struct ru_thread *ru_thread_start(int (*fn)(void *arg), void *arg, const char *name, int cpu);
+int ru_thread_start(int (*fn)(void *arg), void *arg, const char *name, int cpu,
+		    struct ru_thread **out);
 int ru_thread_should_stop(void);
 void ru_thread_stop(struct ru_thread *thread);
 /* Raise a thread to SCHED_FIFO (priority boost); the current thread back to normal if raised. */
 void ru_thread_boost(struct ru_thread *thread);
 void ru_thread_unboost_self(void);
-void ru_delay_us(unsigned int us);
-void ru_cond_resched(void);
 
-/* Kernel type, from the build-time config and the runtime preemption model. */
+/*
+ * Make every online CPU pass a momentary dyntick-idle quiescent state, which the
+ * next quiescent-state scan credits, by running the CPU stoppers on all of them.
+ */
+int ru_stop_machine_each_cpu(void);
+
+/* Kernel type, from the build-time config and what the running kernel set up at boot. */
 enum ru_rcu_type { RU_RCU_TINY, RU_RCU_TREE, RU_RCU_TREE_PREEMPT };
 enum ru_preempt_model { RU_PREEMPT_NONE, RU_PREEMPT_VOLUNTARY, RU_PREEMPT_FULL,
 			RU_PREEMPT_RT };
 struct ru_kernel_info {
 	enum ru_rcu_type rcu;
 	enum ru_preempt_model preempt;
-	int rcu_boost;
-	int tasks_rcu;
+	bool rcu_boost;
 	/* rcu_nocbs=/nohz_full= set up at boot: rcuo kthreads, not softirq, run callbacks */
-	int callbacks_offloaded;
+	bool callbacks_offloaded;
+	/* rcu_core() runs from RCU_SOFTIRQ (not rcuc kthreads: PREEMPT_RT, use_softirq=0) */
+	bool rcu_core_in_softirq;
 	unsigned int online_cpus;
 };
 void ru_get_kernel_info(struct ru_kernel_info *info);
 
-/* Vanilla RCU. */
-int ru_rcu_read_lock(void);
-void ru_rcu_read_unlock(int cookie);
-void ru_call_rcu(struct ru_rcu_head *head, ru_rcu_callback_t fn);
-void ru_rcu_barrier(void);
-void ru_synchronize_rcu_expedited(void);
-/* Cookie for the grace period that must end after now; has one ended since? */
-unsigned long ru_rcu_gp_cookie(void);
-int ru_rcu_gp_elapsed(unsigned long cookie);
-/* Ask for a new normal grace period now rather than at the next tick. */
-void ru_rcu_start_gp(void);
-/* Wake the grace-period kthread for a quiescent-state scan; -EOPNOTSUPP on TINY_RCU. */
-int ru_rcu_force_quiescent_state(void);
 /*
- * TINY_RCU only (-EOPNOTSUPP elsewhere): record the caller's quiescent state and
- * invoke the callbacks it makes ready, in the caller's context.
+ * One ops table per RCU flavor, in the manner of rcuscale's rcu_scale_ops. Optional
+ * operations are NULL where the flavor has no such thing on this kernel.
  */
-int ru_rcu_invoke_ready_now(void);
-/*
- * Make every online CPU pass a momentary dyntick-idle quiescent state, which the
- * next quiescent-state scan credits, by running the CPU stoppers on all of them.
- */
-int ru_force_qs_on_each_cpu(void);
-
-/* SRCU on the module's own srcu_struct, between ru_srcu_init() and ru_srcu_cleanup(). */
-int ru_srcu_init(void);
-void ru_srcu_cleanup(void);
-int ru_srcu_read_lock(void);
-void ru_srcu_read_unlock(int idx);
-void ru_call_srcu(struct ru_rcu_head *head, ru_rcu_callback_t fn);
-void ru_srcu_barrier(void);
-void ru_synchronize_srcu_expedited(void);
-unsigned long ru_srcu_gp_cookie(void);
-int ru_srcu_gp_elapsed(unsigned long cookie);
-void ru_srcu_start_gp(void);
-
-/* Tasks RCU: a voluntary context switch is the quiescent state. */
-void ru_call_rcu_tasks(struct ru_rcu_head *head, ru_rcu_callback_t fn);
-void ru_rcu_barrier_tasks(void);
-
-/* Module parameters, read through the glue because they live in C. */
-enum ru_force_step {
-	RU_FORCE_START_GP = 1,
-	RU_FORCE_STOP_MACHINE = 2,
-	RU_FORCE_FQS = 4,
-	RU_FORCE_ALL = 7,
-	RU_FORCE_DEFAULT = RU_FORCE_START_GP | RU_FORCE_FQS,
+struct ru_flavor_ops {
+	const char *name;
+	int (*init)(void);     /* optional */
+	void (*cleanup)(void); /* optional, after the last barrier */
+	int (*read_lock)(void);
+	void (*read_unlock)(int cookie);
+	void (*call)(struct ru_rcu_head *head, ru_rcu_callback_t fn);
+	void (*barrier)(void);
+	void (*sync_expedited)(void);
+	void (*start_gp)(void);
+	/* Cookie for the grace period that must end after now; has one ended since? */
+	unsigned long (*gp_cookie)(void);
+	bool (*gp_elapsed)(unsigned long cookie);
+	/*
+	 * The flavor's own push on the current grace period: for vanilla RCU an
+	 * immediate quiescent-state scan (TREE_RCU), for SRCU an expedited grace period.
+	 */
+	void (*expedite)(void);
+	/* Make every CPU run its RCU core now (IPI + RCU_SOFTIRQ); NULL where unsafe. */
+	void (*kick_each_cpu)(void);
+	/*
+	 * Run, in this context, the callbacks whose grace period this context ends: only
+	 * where the caller is itself a quiescent state (TINY_RCU).
+	 */
+	void (*invoke_ready_now)(void);
+	/*
+	 * Once the module's callbacks have run, nothing of the flavor's touches module
+	 * memory any more, so counting them can stand in for the barrier.
+	 */
+	bool callbacks_are_the_last_use;
 };
-struct ru_params {
-	unsigned int callbacks;
-	unsigned long tag;
-	unsigned int force_steps;
-	unsigned int force_interval_us;
-	const char *flavor;
-	unsigned int readers;
-	unsigned int reader_hold_us;
-	unsigned int churn;
-	int allow_unsafe;
-	int measure_limit;
-};
-void ru_get_params(struct ru_params *params);
-int ru_param_strategy(void);
+/* The flavor's ops on the running kernel; NULL if the kernel does not have it. */
+const struct ru_flavor_ops *ru_flavor_get(enum ru_flavor_index flavor);
 
-/* Implemented by the C++ core. */
-int ru_core_init(void);
-void ru_core_exit(void);
-int ru_strategy_lookup(const char *name);
-const char *ru_strategy_name(int index);
-/* Fills buffer with the names, separated by ", ". */
-void ru_strategy_names(char *buffer, unsigned long size);
+/* Implemented by the core. */
+int ru_core_init(const struct ru_params *params);
+void ru_core_exit(enum ru_strategy_index strategy);
+/* 0, or -EINVAL with a log line, for a strategy written through sysfs after load. */
+int ru_core_check_strategy(enum ru_strategy_index strategy);
 
 #ifdef __cplusplus
 }

@@ -27,10 +27,10 @@ int reader_pool::start(const rcu_flavor &reader_flavor, unsigned int reader_coun
 	flavor = &reader_flavor;
 	hold_us = reader_hold_us;
 	for (count = 0; count < reader_count; count++) {
-		threads[count] = ru_thread_start(read_loop, this, "rcu_unload_rd", -1);
-		if (!threads[count]) {
+		int err = ru_thread_start(read_loop, this, "rcu_unload_rd", -1, &threads[count]);
+		if (err) {
 			stop();
-			return -RU_ENOMEM;
+			return err;
 		}
 	}
 	return 0;

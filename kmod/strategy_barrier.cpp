@@ -5,7 +5,7 @@
 static unload_outcome barrier_wait(const unload_context &ctx)
 {
 	ctx.flavor.barrier();
-	return {0, 0, 0};
+	return {0, 0, 0, 0};
 }
 
-const unload_strategy strategy_barrier = {"barrier", false, nullptr, barrier_wait, nullptr};
+const unload_strategy strategy_barrier = {false, nullptr, barrier_wait, nullptr};

@@ -13,8 +13,8 @@ static unload_outcome boost_wait(const unload_context &ctx)
 {
 	if (ctx.readers)
 		ctx.readers->boost();
-	return force_quiescent_states(ctx, fastest_force_wait(ctx.flavor, ctx.kernel));
+	return force_quiescent_states(ctx, fastest_force_wait(ctx.flavor, ctx.kernel),
+				      ctx.params.force_steps);
 }
 
-const unload_strategy strategy_boost = {"boost", false, flavor_can_expedite, boost_wait,
-				       nullptr};
+const unload_strategy strategy_boost = {false, flavor_can_expedite, boost_wait, nullptr};

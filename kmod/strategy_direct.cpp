@@ -18,14 +18,12 @@ bool direct_applies(const rcu_flavor &flavor, const ru_kernel_info &kernel)
 unload_outcome direct_wait(const unload_context &ctx)
 {
 	for (unsigned long rounds = 1; rounds <= max_rounds; rounds++) {
-		int err = ctx.flavor.invoke_ready_now();
-		if (err)
-			return {err, rounds - 1, 0};
+		ctx.flavor.invoke_ready_now();
 		if (ctx.callbacks.invoked() == ctx.callbacks.enqueued())
-			return {0, rounds, 0};
+			return {0, rounds, 0, 0};
 	}
-	return {-RU_ETIMEDOUT, max_rounds, 0};
+	return {-RU_ETIMEDOUT, max_rounds, 0, 0};
 }
 } // namespace
 
-const unload_strategy strategy_direct = {"direct", false, direct_applies, direct_wait, nullptr};
+const unload_strategy strategy_direct = {false, direct_applies, direct_wait, nullptr};

@@ -14,20 +14,20 @@ void run_barrier(void *flavor)
 
 unload_outcome force_qs_wait(const unload_context &ctx)
 {
-	return force_quiescent_states(ctx, force_until::barrier_done);
+	return force_quiescent_states(ctx, force_until::barrier_done, ctx.params.force_steps);
 }
 
-// Only as a bound on a wait that cannot end otherwise (a callback lost by the kernel): the
-// slowest wait measured here took 1.2 s (reader threads at SCHED_FIFO on rt, before their fix).
+// Only as a bound on a wait that cannot end otherwise (a callback lost by the kernel),
+// far above any wait seen.
 constexpr ru_u64 own_callbacks_timeout_ns = 10ULL * 1000 * 1000 * 1000;
 } // namespace
 
-unload_outcome force_quiescent_states(const unload_context &ctx, force_until until)
+unload_outcome force_quiescent_states(const unload_context &ctx, force_until until,
+				      unsigned int steps)
 {
 	const rcu_flavor &flavor = ctx.flavor;
-	const unsigned int steps = ctx.params.force_steps;
 	const unsigned int interval_us = ctx.params.force_interval_us;
-	unsigned long rounds = 0;
+	unsigned long rounds = 0, kicks = 0;
 	ru_u64 gp_ns = 0;
 
 	const ru_u64 start = ru_now_ns();
@@ -35,9 +35,9 @@ unload_outcome force_quiescent_states(const unload_context &ctx, force_until unt
 	const unsigned long cookie = flavor.gp_cookie();
 	ru_background *barrier = nullptr;
 	if (until == force_until::barrier_done) {
-		barrier = ru_background_start(run_barrier, const_cast<rcu_flavor *>(&flavor));
-		if (!barrier)
-			return {-RU_ENOMEM, 0, 0};
+		int err = ru_background_start(run_barrier, const_cast<rcu_flavor *>(&flavor), &barrier);
+		if (err)
+			return {err, 0, 0, 0};
 	}
 
 	if (steps & RU_FORCE_START_GP)
@@ -47,28 +47,32 @@ unload_outcome force_quiescent_states(const unload_context &ctx, force_until unt
 			    : ctx.callbacks.invoked() == ctx.callbacks.enqueued())
 			break;
 		if (!barrier && ru_now_ns() - start > own_callbacks_timeout_ns)
-			return {-RU_ETIMEDOUT, rounds, gp_ns};
+			return {-RU_ETIMEDOUT, rounds, kicks, gp_ns};
 		if (steps & RU_FORCE_STOP_MACHINE)
-			ru_force_qs_on_each_cpu();
+			ru_stop_machine_each_cpu();
 		if (steps & RU_FORCE_FQS)
 			flavor.expedite();
+		// After the scan request: each CPU's rcu_core() then notes the grace period,
+		// reports its quiescent state and invokes what is ready, without its tick.
+		if ((steps & RU_FORCE_KICK) && flavor.kick_each_cpu) {
+			flavor.kick_each_cpu();
+			kicks++;
+		}
 		rounds++;
 		if (!gp_ns && flavor.gp_elapsed(cookie))
 			gp_ns = ru_now_ns() - start;
-		// Short against a 4 ms jiffy, long enough for the grace-period kthread to act
-		// on one scan request before the next.
+		// Short against a jiffy, long enough for the grace-period kthread to act on
+		// one scan request before the next.
 		ru_sleep_us(interval_us, interval_us + interval_us / 2);
 	}
 	if (barrier)
 		ru_background_finish(barrier);
-	return {0, rounds, gp_ns};
+	return {0, rounds, kicks, gp_ns};
 }
 
-bool flavor_can_expedite(const rcu_flavor &flavor, const ru_kernel_info &kernel)
+bool flavor_can_expedite(const rcu_flavor &flavor, const ru_kernel_info &)
 {
-	return flavor.expedite && flavor.start_gp && flavor.gp_cookie &&
-	       !(flavor.expedite_needs_tree_rcu && kernel.rcu == RU_RCU_TINY);
+	return flavor.expedite && flavor.start_gp && flavor.gp_cookie;
 }
 
-const unload_strategy strategy_force_qs = {"force-qs", false, flavor_can_expedite, force_qs_wait,
-					   nullptr};
+const unload_strategy strategy_force_qs = {false, flavor_can_expedite, force_qs_wait, nullptr};

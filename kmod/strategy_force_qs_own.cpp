@@ -28,7 +28,7 @@ bool force_qs_own_applies(const rcu_flavor &flavor, const ru_kernel_info &kernel
 
 unload_outcome force_qs_own_wait(const unload_context &ctx)
 {
-	return force_quiescent_states(ctx, force_until::own_callbacks_run);
+	return force_quiescent_states(ctx, force_until::own_callbacks_run, ctx.params.force_steps);
 }
 } // namespace
 
@@ -38,5 +38,5 @@ force_until fastest_force_wait(const rcu_flavor &flavor, const ru_kernel_info &k
 						    : force_until::barrier_done;
 }
 
-const unload_strategy strategy_force_qs_own = {"force-qs-own", false, force_qs_own_applies,
-					       force_qs_own_wait, nullptr};
+const unload_strategy strategy_force_qs_own = {false, force_qs_own_applies, force_qs_own_wait,
+					       nullptr};

@@ -12,8 +12,7 @@ static unload_outcome sync_exp_wait(const unload_context &ctx)
 {
 	ctx.flavor.sync_expedited();
 	ctx.flavor.barrier();
-	return {0, 1, 0};
+	return {0, 1, 0, 0};
 }
 
-const unload_strategy strategy_sync_exp = {"sync-exp", false, has_sync_expedited, sync_exp_wait,
-					   nullptr};
+const unload_strategy strategy_sync_exp = {false, has_sync_expedited, sync_exp_wait, nullptr};

@@ -1,57 +1,43 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "names.hpp"
 #include "strategy.hpp"
 
 namespace {
-// Index 0 is the module parameter's default.
-const unload_strategy *const strategies[] = {
-	&strategy_auto,
-	&strategy_barrier,
-	&strategy_sync_exp,
-	&strategy_force_qs,
-	&strategy_boost,
-	&strategy_unsafe_none,
-	&strategy_direct,
-	&strategy_force_qs_own,
+struct strategy_entry {
+	const char *name;
+	const unload_strategy *strategy;
 };
-constexpr int strategy_count = sizeof(strategies) / sizeof(strategies[0]);
+
+#define RU_STRATEGY_ENTRY(ident, name, help) {name, &strategy_##ident},
+const strategy_entry strategies[RU_STRATEGY_COUNT] = {RU_STRATEGY_LIST(RU_STRATEGY_ENTRY)};
+#undef RU_STRATEGY_ENTRY
+
+ru_strategy_index valid(ru_strategy_index index)
+{
+	return static_cast<unsigned int>(index) < RU_STRATEGY_COUNT ? index : ru_strategy_index(0);
+}
 } // namespace
 
-const unload_strategy &strategy_at(int index)
+const unload_strategy &strategy_at(ru_strategy_index index)
 {
-	return *strategies[index >= 0 && index < strategy_count ? index : 0];
+	return *strategies[valid(index)].strategy;
 }
 
-const unload_strategy &strategy_resolve(const unload_strategy &asked, const ru_kernel_info &kernel,
-				       const rcu_flavor &flavor)
+const char *strategy_name(ru_strategy_index index)
 {
-	return asked.pick ? *asked.pick(kernel, flavor) : asked;
+	return strategies[valid(index)].name;
 }
 
-extern "C" int ru_strategy_lookup(const char *name)
+bool strategy_applies(ru_strategy_index index, const rcu_flavor &flavor, const ru_kernel_info &kernel)
 {
-	for (int i = 0; i < strategy_count; i++)
-		if (same_name(strategies[i]->name, name))
-			return i;
-	return -RU_EINVAL;
+	const unload_strategy &strategy = strategy_at(index);
+
+	return !strategy.applies || strategy.applies(flavor, kernel);
 }
 
-extern "C" const char *ru_strategy_name(int index)
+ru_strategy_index strategy_resolve(ru_strategy_index asked, const rcu_flavor &flavor,
+				   const ru_kernel_info &kernel)
 {
-	return strategy_at(index).name;
-}
+	const unload_strategy &strategy = strategy_at(asked);
 
-extern "C" void ru_strategy_names(char *buffer, unsigned long size)
-{
-	unsigned long used = 0;
-
-	if (!size)
-		return;
-	for (int i = 0; i < strategy_count; i++) {
-		for (const char *c = i ? ", " : ""; *c && used + 1 < size; c++)
-			buffer[used++] = *c;
-		for (const char *c = strategies[i]->name; *c && used + 1 < size; c++)
-			buffer[used++] = *c;
-	}
-	buffer[used] = '\0';
+	return strategy.pick ? strategy.pick(flavor, kernel) : valid(asked);
 }

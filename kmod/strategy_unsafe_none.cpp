@@ -5,8 +5,7 @@
 
 static unload_outcome unsafe_none_wait(const unload_context &)
 {
-	return {0, 0, 0};
+	return {0, 0, 0, 0};
 }
 
-const unload_strategy strategy_unsafe_none = {"unsafe-none", true, nullptr, unsafe_none_wait,
-					      nullptr};
+const unload_strategy strategy_unsafe_none = {true, nullptr, unsafe_none_wait, nullptr};
