@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# bench.sh [--cycles N] [--out DIR] [--harness BIN] [LABEL...]
+# bench.sh [--cycles N] [--callbacks N,...] [--out DIR] [--harness BIN] [LABEL...]
 # The project's benchmark: one boot per experiment of configs/experiments.tsv in the bench suite
-# (or only the LABELs given), run by run-experiment.sh: the line's strategy specs and the +knobs
-# form of each (`all` and `all+knobs`: every strategy that applies there) x callbacks 1, 1000
-# and 100000, N cycles per combination (default: the table's bench cycles), interleaved cycle by
+# (or only the LABELs given), run by run-experiment.sh: the line's strategy specs (`all` and
+# `all+knobs`: every strategy that applies there) x callbacks values (default 1, 1000 and
+# 100000), N cycles per combination (default: the table's bench cycles), interleaved cycle by
 # cycle, with the module measuring the limit (measure_limit=1: one expedited grace period,
 # per-callback cost) in the same boot, and checked as the line says. Writes
 # DIR/<label>/results.json, DIR/<label>.png and DIR/README-table.md (Markdown tables for README's
@@ -13,10 +13,11 @@ set -euo pipefail
 source "$(dirname "$0")/common.sh"
 top=$(cd "$RCU_UNLOAD_SCRIPTS/.." && pwd)
 
-cycles_override='' out=$top/build/bench harness=$top/build/user/rcu-unload
+cycles_override='' callbacks=1,1000,100000 out=$top/build/bench harness=$top/build/user/rcu-unload
 while (($#)); do
     case $1 in
         --cycles) cycles_override=${2:?--cycles needs a value}; shift 2 ;;
+        --callbacks) callbacks=${2:?--callbacks needs a value}; shift 2 ;;
         --out) out=${2:?--out needs a value}; shift 2 ;;
         --harness) harness=${2:?--harness needs a value}; shift 2 ;;
         -h | --help) usage ;;
@@ -32,28 +33,30 @@ mkdir -p "$out"
 table=$out/README-table.md
 : >"$table"
 failed=()
-while IFS=$'\t' read -r label cycles kernel append params specs check _; do
+while IFS=$'\t' read -r label cycles kernel append params specs check _ vcpus; do
     [[ -n $label ]] || continue
     [[ -z $cycles_override ]] || cycles=$cycles_override
     [[ $append != - ]] || append=''
     [[ $params != - ]] || params=''
-    bench_specs=$specs
-    IFS=, read -ra list <<<"$specs"
-    for s in "${list[@]}"; do [[ $s == *+knobs ]] || bench_specs+=",$s+knobs"; done
+    [[ $vcpus != - ]] || vcpus=2
     # The configuration as the tables name it: KERNEL[:CMDLINE] [module parameters].
     config=$kernel${append:+:${append// /,}}${params:+ [$params]}
     dir=$out/$label
     log "== $label: $config, $cycles cycles per spec and callbacks value"
     start=$SECONDS
     if ! "$RCU_UNLOAD_SCRIPTS/run-experiment.sh" --kernel "$kernel" --append "$append" \
-        --params "${params:+$params,}measure_limit=1" --specs "$bench_specs" --callbacks 1,1000,100000 \
-        --cycles "$cycles" --check "$check" --out "$dir" --harness "$harness" --timeout 1800 </dev/null; then
+        --params "${params:+$params,}measure_limit=1" --specs "$specs" --callbacks "$callbacks" \
+        --cycles "$cycles" --check "$check" --out "$dir" --harness "$harness" --timeout 1800 \
+        --vcpus "$vcpus" </dev/null; then
         failed+=("$label")
     fi
     log "== $label: boot took $((SECONDS - start)) s"
     [[ -f $dir/results.json ]] || continue
     {
-        echo "### $config ($(date -u +%Y-%m-%d), 2 vCPUs, QEMU TCG)"
+        # More vCPUs than host cores: each waits its turn, so only the ratios mean something.
+        oversubscribed=''
+        ((vcpus <= $(nproc))) || oversubscribed=", more vCPUs than the host's $(nproc) cores: compare ratios only"
+        echo "### $config ($(date -u +%Y-%m-%d), $vcpus vCPUs$oversubscribed, QEMU TCG)"
         echo
         "$harness" report --markdown "$dir/results.json" --plot "$dir.png"
         echo

@@ -70,7 +70,7 @@ RCU_UNLOAD_EXPERIMENTS=${RCU_UNLOAD_EXPERIMENTS:-$(cd "$RCU_UNLOAD_SCRIPTS/.." &
 
 # experiments SUITE [LABEL...]: the table's lines that belong to SUITE (every one in table order,
 # or the LABELs given in that order), each printed as LABEL CYCLES KERNEL APPEND PARAMS SPECS
-# CHECK TIMEOUT, tab-separated, CYCLES being SUITE's. Dies on a malformed line or an unknown LABEL.
+# CHECK TIMEOUT VCPUS, tab-separated, CYCLES being SUITE's. Dies on a malformed line or an unknown LABEL.
 experiments() {
     local suite=$1
     shift
@@ -79,7 +79,7 @@ experiments() {
         function fail(msg) { printf "%s: error: %s\n", prog, msg > "/dev/stderr"; bad = 1; exit 1 }
         BEGIN { n = split(wanted, want, " ") }
         /^#/ || /^[[:space:]]*$/ { next }
-        NF != 8 { fail(table ":" NR ": " NF " fields, expected 8 tab-separated") }
+        NF != 9 { fail(table ":" NR ": " NF " fields, expected 9 tab-separated") }
         {
             cycles = ""
             k = split($2, s, ",")
@@ -89,7 +89,7 @@ experiments() {
                 if (p[1] == suite) cycles = p[2]
             }
             if (cycles == "") next
-            line[$1] = $1 "\t" cycles "\t" $3 "\t" $4 "\t" $5 "\t" $6 "\t" $7 "\t" $8
+            line[$1] = $1 "\t" cycles "\t" $3 "\t" $4 "\t" $5 "\t" $6 "\t" $7 "\t" $8 "\t" $9
             order[++rows] = $1
         }
         END {

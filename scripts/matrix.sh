@@ -30,13 +30,13 @@ mkdir -p "$out"
 summary=$out/matrix.tsv
 printf '# label\tstatus\tresults\n' >"$summary"
 start=$SECONDS
-while IFS=$'\t' read -r label cycles kernel append params specs check _; do
+while IFS=$'\t' read -r label cycles kernel append params specs check _ vcpus; do
     [[ -n $label ]] || continue
     [[ $append != - ]] || append=''
     [[ -z $cycles_override ]] || cycles=$cycles_override
     dir=$out/$label
     log "== $label: kernel $kernel${append:+ ($append)}, $cycles cycles per spec"
-    "$RCU_UNLOAD_SCRIPTS/run-experiment.sh" --kernel "$kernel" --append "$append" --params "$params" \
+    "$RCU_UNLOAD_SCRIPTS/run-experiment.sh" --kernel "$kernel" --append "$append" --params "$params" --vcpus "$vcpus" \
         --specs "$specs" --cycles "$cycles" --check "$check" --out "$dir" --harness "$harness" \
         --timeout 3600 </dev/null >"$out/$label.log" 2>&1 || true
     status=$(cat "$dir/status" 2>/dev/null || echo run-failed)

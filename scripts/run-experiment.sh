@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # run-experiment.sh --kernel NAME --out DIR --specs S,... --cycles N [--append CMDLINE] [--params K=V,...]
-#                   [--callbacks N,...] [--check CHECK] [--timeout S] [--harness BIN]
+#                   [--callbacks N,...] [--check CHECK] [--timeout S] [--vcpus N] [--harness BIN]
 # One experiment (a line of configs/experiments.tsv): boots kernel NAME once with CMDLINE, runs the
 # harness with the strategy specs S (`all`: every strategy that applies there), N cycles per spec
 # and callbacks value (default 1000), the module parameters K=V, then checks the outcome by CHECK:
@@ -20,7 +20,7 @@ source "$(dirname "$0")/common.sh"
 top=$(cd "$RCU_UNLOAD_SCRIPTS/.." && pwd)
 
 kernel='' out='' specs='' cycles='' append='' params='' callbacks=1000 check=- timeout=600
-harness=$top/build/user/rcu-unload
+harness=$top/build/user/rcu-unload vcpus=2
 while (($#)); do
     case $1 in
         --kernel) kernel=${2:?--kernel needs a value}; shift 2 ;;
@@ -33,6 +33,7 @@ while (($#)); do
         --check) check=${2:?--check needs a value}; shift 2 ;;
         --timeout) timeout=${2:?--timeout needs a value}; shift 2 ;;
         --harness) harness=${2:?--harness needs a value}; shift 2 ;;
+        --vcpus) vcpus=${2:?--vcpus needs a value}; shift 2 ;;
         -h | --help) usage ;;
         *) log "unknown argument '$1'"; usage ;;
     esac
@@ -41,6 +42,7 @@ done
 [[ $cycles =~ ^[1-9][0-9]*$ ]] || die "--cycles takes a positive integer, not '$cycles'"
 [[ $append != - ]] || append=''
 [[ $params != - ]] || params=''
+[[ $vcpus != - ]] || vcpus=2
 case $check in
     - | pick:?* | refused:?* | unsafe:allowed | unsafe:detected) ;;
     *) die "--check: '$check' is none of -, pick:NAME, refused:REGEX, unsafe:allowed, unsafe:detected" ;;
@@ -77,7 +79,7 @@ fi
 
 set +e
 "$RCU_UNLOAD_SCRIPTS/guest-run.sh" --kernel "$kernel" --append "$append" --out "$out" \
-    --harness "$harness" --timeout "$timeout" --cycles-per "$cycles" -- \
+    --smp "$vcpus" --harness "$harness" --timeout "$timeout" --cycles-per "$cycles" -- \
     "${strategy_args[@]}" "${callbacks_args[@]}" "${param_args[@]}"
 rc=$?
 set -e
