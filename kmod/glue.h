@@ -168,6 +168,23 @@ struct ru_flavor_ops {
 /* The flavor's ops on the running kernel; NULL if the kernel does not have it. */
 const struct ru_flavor_ops *ru_flavor_get(enum ru_flavor_index flavor);
 
+/*
+ * The resident expediter (rcu_unload_expediter.ko, kmod/expediter.cpp): a kthread
+ * running force rounds while switched on. Its C side sleeps it until switched on.
+ */
+struct ru_expediter_stats {
+	RU_EXPEDITER_STATS(RU_RECORD_FIELD)
+};
+int ru_expediter_init(void);
+void ru_expediter_exit(void);
+void ru_expediter_switch_on(unsigned int interval_us, unsigned int max_on_ms);
+void ru_expediter_switch_off(void);
+bool ru_expediter_is_on(void);
+void ru_expediter_get_stats(struct ru_expediter_stats *stats);
+/* Returns once switched on or told to stop (ru_thread_should_stop()). */
+void ru_expediter_wait_until_on(void);
+void ru_expediter_wake(void);
+
 /* Implemented by the core. */
 int ru_core_init(const struct ru_params *params);
 void ru_core_exit(enum ru_strategy_index strategy);

@@ -4,6 +4,7 @@
 // and again until the barrier has seen every callback invoked. The rounds themselves,
 // force_quiescent_states(), also serve force-qs-own and boost.
 #include "callback_set.hpp"
+#include "force_round.hpp"
 #include "strategy.hpp"
 
 namespace {
@@ -48,16 +49,8 @@ unload_outcome force_quiescent_states(const unload_context &ctx, force_until unt
 			break;
 		if (!barrier && ru_now_ns() - start > own_callbacks_timeout_ns)
 			return {-RU_ETIMEDOUT, rounds, kicks, gp_ns};
-		if (steps & RU_FORCE_STOP_MACHINE)
-			ru_stop_machine_each_cpu();
-		if (steps & RU_FORCE_FQS)
-			flavor.expedite();
-		// After the scan request: each CPU's rcu_core() then notes the grace period,
-		// reports its quiescent state and invokes what is ready, without its tick.
-		if ((steps & RU_FORCE_KICK) && flavor.kick_each_cpu) {
-			flavor.kick_each_cpu();
+		if (force_round(flavor, steps))
 			kicks++;
-		}
 		rounds++;
 		if (!gp_ns && flavor.gp_elapsed(cookie))
 			gp_ns = ru_now_ns() - start;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # prepare-guest.sh NAME HARNESS
-# What every boot of kernel NAME needs: the kernel (get-kernel.sh), rcu_unload.ko built against
-# it (build/kmod/NAME) and the base initramfs with HARNESS and that module
+# What every boot of kernel NAME needs: the kernel (get-kernel.sh), rcu_unload.ko and
+# rcu_unload_expediter.ko built against it (build/kmod/NAME) and the base initramfs with HARNESS and
+# both modules
 # (build/initramfs/NAME.cpio.gz, remade only when the harness, the module or guest-init is
 # newer). Prints two lines: the kernel dir, then the base initramfs.
 set -euo pipefail
@@ -17,6 +18,7 @@ ko=$("$RCU_UNLOAD_SCRIPTS/build-module.sh" "$kdir/build" "$top/build/kmod/$name"
 base=$top/build/initramfs/$name.cpio.gz
 mkdir -p "$(dirname "$base")"
 if [[ ! -f $base || $harness -nt $base || $ko -nt $base || $RCU_UNLOAD_SCRIPTS/guest-init -nt $base ]]; then
-    "$RCU_UNLOAD_SCRIPTS/mkinitramfs.sh" --out "$base" --harness "$harness" --module "$ko"
+    "$RCU_UNLOAD_SCRIPTS/mkinitramfs.sh" --out "$base" --harness "$harness" --module "$ko" \
+        --extra "${ko%/*}/rcu_unload_expediter.ko=/rcu_unload_expediter.ko"
 fi
 printf '%s\n%s\n' "$kdir" "$base"

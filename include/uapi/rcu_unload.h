@@ -112,6 +112,28 @@
 	X(peak_pending, u64, "most callbacks pending at once since load")                       \
 	X(peak_bytes, u64, "slab memory those held")
 
+/*
+ * The resident expediter, rcu_unload_expediter.ko: the force rounds (FQS and the kick)
+ * switched on around another module's delete_module. Root-only sysfs files in
+ * /sys/module/<RU_EXPEDITER_MODULE>/parameters/: `active` (write 1: switch on, until 0 is
+ * written or max_on_ms passes; reads 0 or 1), `stats` (read: one line of RU_EXPEDITER_STATS
+ * as key=value, cumulative since load), and the parameters below, writable at any time.
+ */
+#define RU_EXPEDITER_MODULE "rcu_unload_expediter"
+#define RU_EXPEDITER_PARAM_LIST(X)                                                               \
+	X(interval_us, uint, 50, 10, 100000, "pause between expediting rounds, in us")          \
+	X(max_on_ms, uint, 5000, 1, 60000,                                                      \
+	  "switches itself off this long after being switched on (a harness that died)")
+
+#define RU_EXPEDITER_STATS(X)                                                                    \
+	X(switched_on, u64, "times switched on")                                                \
+	X(timed_out, u64, "times it switched itself off after max_on_ms")                        \
+	X(rounds, u64, "expediting rounds")                                                     \
+	X(kicks, u64, "rounds that kicked every CPU's RCU core (0 where the kick is refused)")   \
+	X(ipis, u64, "IPIs the kicks sent to other CPUs")                                       \
+	X(busy_ns, u64, "time spent in rounds: the expediter's own CPU time")                   \
+	X(on_ns, u64, "time switched on")
+
 /* What an error record's what= says. */
 #define RU_ERROR_LIST(X)                                                                         \
 	X(lost_callbacks, "lost-callbacks")                                                     \
