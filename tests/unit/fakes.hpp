@@ -15,8 +15,10 @@
 #include <vector>
 
 #include "rcu_unload/kmsg_reader.hpp"
+#include "rcu_unload/contract.hpp"
 #include "rcu_unload/knobs.hpp"
 #include "rcu_unload/results.hpp"
+#include "rcu_unload/strategy_spec.hpp"
 #include "rcu_unload/text.hpp"
 
 namespace rcu_unload::test {
@@ -29,6 +31,9 @@ class FakeKernel final : public ModuleBackend, public RecordSource {
   std::map<std::uint64_t, std::string> reject_insert;  // tag -> module's log line, insert gives -EINVAL
   std::map<std::uint64_t, unsigned> lose;              // tag -> callbacks that never run
   std::set<std::uint64_t> silent_exit;                 // tags whose exit record never appears
+  // The init record's applies=, as a tree-RCU kernel with flavor=rcu says it; a strategy not in it
+  // is refused, as the module does. Empty: an older module, whose init record has no applies=.
+  std::string applies = "auto,barrier,sync-exp,force-qs,force-qs-own,boost,kick,unsafe-none";
   std::map<std::uint64_t, int> remove_error;           // tag -> -errno of remove(), module stays loaded
   std::function<void()> on_remove;
 
@@ -45,11 +50,19 @@ class FakeKernel final : public ModuleBackend, public RecordSource {
         log(fmt::format("rcu_unload: invalid {}={}: not a known parameter or value", key, value));
         return -EINVAL;
       }
+    // auto always loads: it picks among what applies.
+    if (!applies.empty() && strategy_ != kAutoStrategy &&
+        ("," + applies + ",").find("," + strategy_ + ",") == std::string::npos) {
+      log(fmt::format("rcu_unload: invalid strategy={}: does not apply to flavor {} on this kernel", strategy_,
+                      flavor()));
+      return -EINVAL;
+    }
     loaded = true;
     const bool measure = param("measure_limit") == "1";
     log(fmt::format("rcu_unload: init v=1 tag={} flavor={} strategy={} cpus=2 enqueued={} init_ns=1000 exp_gp_ns={} "
-                    "cb_cost_ns={}",
-                    tag_, flavor(), strategy_, callbacks_, measure ? 2'000'000 + tag_ : 0, measure ? 100 : 0));
+                    "cb_cost_ns={}{}",
+                    tag_, flavor(), strategy_, callbacks_, measure ? 2'000'000 + tag_ : 0, measure ? 100 : 0,
+                    applies.empty() ? "" : " applies=" + applies + " kick=1"));
     return 0;
   }
 
@@ -62,7 +75,7 @@ class FakeKernel final : public ModuleBackend, public RecordSource {
     if (lost) log(fmt::format("rcu_unload: error v=1 tag={} what=lost-callbacks lost={}", tag_, lost));
     if (!silent_exit.count(tag_))
       log(fmt::format("rcu_unload: exit v=1 tag={} flavor={} strategy={} picked={} rcu=tree preempt=full cpus=2 "
-                      "readers={} churn={} enqueued={} invoked={} rounds=3 stop_ns=10 gp_ns={} wait_ns={} total_ns={} "
+                      "readers={} churn={} enqueued={} invoked={} rounds=3 kicks=2 stop_ns=10 gp_ns={} wait_ns={} total_ns={} "
                       "peak_pending={} peak_bytes={} future_key=x",
                       tag_, flavor(), strategy_, strategy_ == "auto" ? "barrier" : strategy_, param("readers", "0"),
                       param("churn", "0"), callbacks_, callbacks_ - lost, 900 * tag_, 1000 * tag_, 1000 * tag_ + 500,
@@ -105,9 +118,9 @@ class FakeKernel final : public ModuleBackend, public RecordSource {
   }
 
   static bool known_param(const std::string& key) {
-    for (auto k : {"callbacks", "tag", "strategy", "flavor", "readers", "reader_hold_us", "churn", "force_steps",
-                   "force_interval_us", "allow_unsafe", "measure_limit"})
-      if (key == k) return true;
+    if (key == "strategy" || key == "flavor") return true;
+    for (const auto& p : kModuleParams)
+      if (key == p.name) return true;
     return false;
   }
 
@@ -122,15 +135,24 @@ class FakeKernel final : public ModuleBackend, public RecordSource {
   RecordFilter filter_;
 };
 
+// Specs as the command line parses them; each text must be a valid spec.
+inline std::vector<StrategySpec> specs(std::initializer_list<std::string_view> texts) {
+  std::vector<StrategySpec> parsed;
+  for (auto text : texts) parsed.push_back(parse_strategy_spec(text).value());
+  return parsed;
+}
+
 inline Cycle good_cycle(unsigned i, const std::string& strategy, unsigned callbacks) {
   Cycle c;
   c.cycle = i;
   c.tag = i + 1;
-  c.strategy = c.picked = strategy;
+  c.strategy = strategy;
+  c.exit.strategy = c.exit.picked = parse_strategy_spec(strategy).value_or(StrategySpec{strategy}).name;
   c.syscall_ns = 40'000'000 + i;
-  c.exit_ns = 20'000'000 + i;
-  c.wait_ns = 19'000'000 + i;
-  c.enqueued = c.invoked = c.callbacks = callbacks;
+  c.exit.total_ns = 20'000'000 + i;
+  c.exit.wait_ns = 19'000'000 + i;
+  c.callbacks = callbacks;
+  c.exit.enqueued = c.exit.invoked = c.init.enqueued = callbacks;
   return c;
 }
 

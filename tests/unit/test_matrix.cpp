@@ -15,10 +15,10 @@ Results config_results(std::vector<std::string> strategies, const std::string& r
   const auto cycles = 4 * static_cast<unsigned>(strategies.size());
   auto r = test::good_results(cycles, std::move(strategies), std::move(callbacks));
   for (auto& c : r.cycles) {
-    c.rcu = rcu;
-    c.preempt = preempt;
-    if (c.strategy == "auto") c.picked = picked;
-    if (c.strategy == "barrier") c.exit_ns *= 2;
+    c.exit.rcu = rcu;
+    c.exit.preempt = preempt;
+    if (c.strategy == "auto") c.exit.picked = picked;
+    if (c.strategy == "barrier") c.exit.total_ns *= 2;
   }
   return r;
 }
@@ -106,7 +106,7 @@ TEST_CASE("a failed configuration fails the matrix but keeps its row") {
   test::TempDir dir;
   auto good = saved(dir, "good.json", config_results({"barrier"}, "tree", "full", ""));
   auto lossy_results = config_results({"barrier", "auto"}, "tree", "full", "boost");
-  lossy_results.cycles[1].invoked -= 3;
+  lossy_results.cycles[1].exit.invoked -= 3;
   auto lossy = saved(dir, "lossy.json", lossy_results);
   auto tainted_results = config_results({"barrier"}, "tree", "full", "");
   tainted_results.new_taint = 512;
@@ -151,8 +151,8 @@ TEST_CASE("a failed configuration fails the matrix but keeps its row") {
 TEST_CASE("cycles that disagree show every value, and mixed callbacks values split the columns") {
   test::TempDir dir;
   auto mixed_results = config_results({"barrier", "auto"}, "tree", "none", "force-qs", {1, 1000});
-  mixed_results.cycles[3].rcu = "tiny";
-  mixed_results.cycles[5].picked = "direct";
+  mixed_results.cycles[3].exit.rcu = "tiny";
+  mixed_results.cycles[5].exit.picked = "direct";
   auto mixed = saved(dir, "mixed.json", mixed_results);
   auto summary = summarize_matrix({{"mixed", "ok", mixed}});
   INFO(summary.table);

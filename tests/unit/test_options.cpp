@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "fakes.hpp"
 #include "rcu_unload/options.hpp"
 
 using namespace rcu_unload;
@@ -8,35 +9,47 @@ using Args = std::vector<std::string>;
 namespace {
 // Any existing file stands in for the module and the JSON inputs.
 const std::string kExisting = "/proc/self/status";
+
+// The options of subcommand T from a command line that must parse.
+template <class T>
+T parsed(Args args) {
+  args.insert(args.begin(), "rcu-unload");
+  auto p = parse_options(args);
+  INFO(p.output);
+  REQUIRE(p.command);
+  const T* options = std::get_if<T>(&*p.command);
+  REQUIRE(options);
+  return *options;
+}
 }  // namespace
 
 TEST_CASE("run with several strategies keeps their order") {
-  auto p = parse_options(Args{"rcu-unload", "run", "--module", kExisting, "--cycles", "4", "--strategy", "force-qs",
-                              "--strategy", "barrier", "--callbacks", "0", "--json", "out.json", "--tag-base", "100"});
-  REQUIRE(p.options);
-  CHECK(p.options->command == Command::run);
-  CHECK(p.options->strategies == Args{"force-qs", "barrier"});
-  CHECK(p.options->cycles == 4);
-  CHECK(p.options->callbacks == std::vector<unsigned>{0});
-  CHECK(p.options->json == "out.json");
-  CHECK(p.options->tag_base == 100);
+  auto o = parsed<RunOptions>({"run", "--module", kExisting, "--cycles", "4", "--strategy", "force-qs", "--strategy",
+                               "barrier", "--callbacks", "0", "--json", "out.json", "--tag-base", "100"});
+  CHECK(o.config.strategies == test::specs({"force-qs", "barrier"}));
+  CHECK(o.config.cycles == 4);
+  CHECK(o.config.callbacks == std::vector<unsigned>{0});
+  CHECK(o.json == "out.json");
+  CHECK(o.module == kExisting);
+  CHECK(o.config.tag_base == 100);
 }
 
 TEST_CASE("run defaults to barrier") {
-  auto p = parse_options(Args{"rcu-unload", "run", "--module", kExisting});
-  REQUIRE(p.options);
-  CHECK(p.options->strategies == Args{"barrier"});
-  CHECK(p.options->cycles == 20);
-  CHECK(p.options->callbacks == std::vector<unsigned>{1000});
-  CHECK(p.options->params.empty());
+  auto o = parsed<RunOptions>({"run", "--module", kExisting});
+  CHECK(o.config.strategies == test::specs({"barrier"}));
+  CHECK(o.config.cycles == 20);
+  CHECK(o.config.callbacks == std::vector<unsigned>{1000});
+  CHECK(o.config.params.empty());
+  CHECK(o.json.empty());
 }
 
 TEST_CASE("misuse is rejected with a message and a non-zero exit") {
   auto rejects = [](Args args, const std::string& needle) {
     args.insert(args.begin(), "rcu-unload");
     auto p = parse_options(args);
-    CHECK_FALSE(p.options);
-    CHECK(p.exit_code != 0);
+    CHECK_FALSE(p.command);
+    CHECK(p.exit_code == kExitUsage);
+    INFO(p.output);
     CHECK(p.output.find(needle) != std::string::npos);
   };
   rejects({}, "subcommand");
@@ -53,7 +66,9 @@ TEST_CASE("misuse is rejected with a message and a non-zero exit") {
   rejects({"run", "--module", kExisting, "--strategy", "expedite"}, "unknown strategy 'expedite'");
   rejects({"run", "--module", kExisting, "--strategy", "bogus+knobs"}, "unknown strategy 'bogus+knobs'");
   rejects({"run", "--module", kExisting, "--strategy", "barrier+knob"}, "unknown strategy 'barrier+knob'");
+  rejects({"run", "--module", kExisting, "--strategy", "all+knobs+knobs"}, "unknown strategy 'all+knobs+knobs'");
   rejects({"run", "--module", kExisting, "--callbacks", "1", "--callbacks", "1"}, "--callbacks 1 is given twice");
+  rejects({"verify", kExisting, "--callbacks", "7", "--callbacks", "7"}, "--callbacks 7 is given twice");
   rejects({"run", "--module", kExisting, "--callbacks", "1", "--callbacks", "2000000"}, "--callbacks");
   rejects({"run", "--module", kExisting, "--param", "readers"}, "'readers' is not KEY=VALUE");
   rejects({"run", "--module", kExisting, "--param", "=2"}, "is not KEY=VALUE");
@@ -69,59 +84,79 @@ TEST_CASE("misuse is rejected with a message and a non-zero exit") {
           "'auto' in 'auto=auto' is not a strategy the module picks (one of barrier,");
   rejects({"verify", kExisting, "--expect-pick", "auto=direct+knobs"}, "'direct+knobs' in 'auto=direct+knobs'");
   rejects({"verify", kExisting, "--expect-pick", "auto="}, "'' in 'auto='");
+  rejects({"verify", kExisting, "--expect-pick", "all=direct"}, "'all' in 'all=direct' is not one strategy");
+  rejects({"verify", kExisting, "--expect-pick", "auto=all"}, "'all' in 'auto=all' is not a strategy the module picks");
   rejects({"verify", kExisting, "--expect-pick", "auto=direct", "--expect-pick", "auto=boost"},
           "--expect-pick for auto is given twice");
   rejects({"matrix"}, "tsv");
   rejects({"matrix", "/nonexistent.tsv"}, "/nonexistent.tsv");
 }
 
-TEST_CASE("every known strategy is accepted and the list has no strangers") {
-  for (auto s : kStrategies) {
-    auto p = parse_options(Args{"rcu-unload", "run", "--module", kExisting, "--strategy", std::string(s)});
-    REQUIRE(p.options);
-    CHECK(is_known_strategy(s));
+TEST_CASE("every strategy of rcu_unload.h is accepted, with and without +knobs, and nothing else") {
+  for (const auto& s : kStrategies) {
+    const std::string name(s.name);
+    auto o = parsed<RunOptions>({"run", "--module", kExisting, "--strategy", name, "--strategy", name + "+knobs"});
+    CHECK(o.config.strategies == std::vector<StrategySpec>{{name, false}, {name, true}});
+    CHECK(is_known_strategy(s.name));
+    CHECK_FALSE(s.help.empty());
   }
+  CHECK(is_known_strategy("kick"));
   CHECK_FALSE(is_known_strategy("Barrier"));
+  CHECK_FALSE(is_known_strategy("all"));
 }
 
-TEST_CASE("help exits zero with usage text") {
+TEST_CASE("run and verify take all and all+knobs, which only a run expands") {
+  auto run = parsed<RunOptions>({"run", "--module", kExisting, "--strategy", "all", "--strategy", "barrier+knobs",
+                                 "--strategy", "all+knobs"});
+  REQUIRE(run.config.strategies.size() == 3);
+  CHECK(run.config.strategies[0].is_every());
+  CHECK_FALSE(run.config.strategies[0].knobs);
+  CHECK(run.config.strategies[2].is_every());
+  CHECK(run.config.strategies[2].knobs);
+  CHECK(spec_texts(run.config.strategies) == Args{"all", "barrier+knobs", "all+knobs"});
+  auto verify = parsed<VerifyOptions>({"verify", kExisting, "--strategy", "all", "--expect-pick", "auto=direct"});
+  CHECK(verify.expect.strategies == test::specs({"all"}));
+}
+
+TEST_CASE("help exits zero with usage text and the strategies' help") {
   auto p = parse_options(Args{"rcu-unload", "run", "--help"});
-  CHECK_FALSE(p.options);
+  CHECK_FALSE(p.command);
   CHECK(p.exit_code == 0);
   CHECK(p.output.find("--tag-base") != std::string::npos);
+  CHECK(p.output.find("kick: ") != std::string::npos);
+  CHECK(p.output.find("all: every strategy that applies") != std::string::npos);
 }
 
-TEST_CASE("report takes several files and a plot") {
-  auto p = parse_options(Args{"rcu-unload", "report", kExisting, kExisting, "--plot", "x.png"});
-  REQUIRE(p.options);
-  CHECK(p.options->command == Command::report);
-  CHECK(p.options->inputs.size() == 2);
-  CHECK(p.options->plot == "x.png");
+TEST_CASE("report takes several files, a plot and --markdown") {
+  auto o = parsed<ReportOptions>({"report", kExisting, kExisting, "--plot", "x.png"});
+  CHECK(o.files.size() == 2);
+  CHECK(o.plot == "x.png");
+  CHECK(o.style == TableStyle::text);
+  CHECK(parsed<ReportOptions>({"report", kExisting, "--markdown"}).style == TableStyle::markdown);
 }
 
-TEST_CASE("verify records whether cycles were given") {
-  auto plain = parse_options(Args{"rcu-unload", "verify", kExisting});
-  REQUIRE(plain.options);
-  CHECK(plain.options->command == Command::verify);
-  CHECK_FALSE(plain.options->cycles_given);
-  CHECK(plain.options->strategies.empty());
-  auto full = parse_options(Args{"rcu-unload", "verify", kExisting, "--cycles", "6", "--strategy", "barrier", "--strategy", "sync-exp"});
-  REQUIRE(full.options);
-  CHECK(full.options->cycles_given);
-  CHECK(full.options->cycles == 6);
-  CHECK(full.options->strategies == Args{"barrier", "sync-exp"});
-  CHECK(full.options->inputs == Args{kExisting});
+TEST_CASE("verify gives the engine an expectation, with cycles only when given") {
+  auto plain = parsed<VerifyOptions>({"verify", kExisting});
+  CHECK(plain.file == kExisting);
+  CHECK_FALSE(plain.expect.cycles);
+  CHECK(plain.expect.strategies.empty());
+  CHECK(plain.expect.callbacks.empty());
+  CHECK(plain.expect.picks.empty());
+  auto full = parsed<VerifyOptions>({"verify", kExisting, "--cycles", "6", "--strategy", "barrier", "--strategy",
+                                     "force-qs+knobs", "--callbacks", "1", "--callbacks", "1000"});
+  CHECK(full.expect.cycles == 6u);
+  CHECK(full.expect.strategies == test::specs({"barrier", "force-qs+knobs"}));
+  CHECK(full.expect.callbacks == std::vector<unsigned>{1, 1000});
 }
 
 TEST_CASE("run takes several callbacks values, module params and +knobs specs") {
-  auto p = parse_options(Args{"rcu-unload", "run", "--module", kExisting, "--cycles", "12", "--strategy", "barrier",
-                              "--strategy", "force-qs+knobs", "--callbacks", "1", "--callbacks", "100000",
-                              "--callbacks", "1000", "--param", "measure_limit=1", "--param", "flavor=srcu"});
-  REQUIRE(p.options);
-  CHECK(p.options->strategies == Args{"barrier", "force-qs+knobs"});
-  CHECK(p.options->callbacks == std::vector<unsigned>{1, 100000, 1000});
-  CHECK(p.options->params == Args{"measure_limit=1", "flavor=srcu"});
-  CHECK(p.options->cycles == 12);
+  auto o = parsed<RunOptions>({"run", "--module", kExisting, "--cycles", "12", "--strategy", "barrier", "--strategy",
+                               "force-qs+knobs", "--callbacks", "1", "--callbacks", "100000", "--callbacks", "1000",
+                               "--param", "measure_limit=1", "--param", "flavor=srcu"});
+  CHECK(o.config.strategies == test::specs({"barrier", "force-qs+knobs"}));
+  CHECK(o.config.callbacks == std::vector<unsigned>{1, 100000, 1000});
+  CHECK(o.config.params == Args{"measure_limit=1", "flavor=srcu"});
+  CHECK(o.config.cycles == 12);
 }
 
 TEST_CASE("strategy specs split into the module strategy and the knobs flag") {
@@ -129,10 +164,12 @@ TEST_CASE("strategy specs split into the module strategy and the knobs flag") {
   REQUIRE(plain);
   CHECK(plain->name == "force-qs");
   CHECK_FALSE(plain->knobs);
+  CHECK(plain->text() == "force-qs");
   auto knobs = parse_strategy_spec("barrier+knobs");
   REQUIRE(knobs);
   CHECK(knobs->name == "barrier");
   CHECK(knobs->knobs);
+  CHECK(knobs->text() == "barrier+knobs");
   CHECK_FALSE(parse_strategy_spec("+knobs"));
   CHECK_FALSE(parse_strategy_spec("expedite+knobs"));
   REQUIRE(parse_strategy_spec("direct+knobs"));
@@ -143,43 +180,30 @@ TEST_CASE("strategy specs split into the module strategy and the knobs flag") {
   CHECK(param_problem("readers=2 3"));
 }
 
-TEST_CASE("report takes --markdown and verify takes expected callbacks") {
-  auto r = parse_options(Args{"rcu-unload", "report", kExisting, "--markdown"});
-  REQUIRE(r.options);
-  CHECK(r.options->markdown);
-  auto v = parse_options(Args{"rcu-unload", "verify", kExisting, "--cycles", "3", "--strategy", "force-qs+knobs",
-                              "--callbacks", "1", "--callbacks", "1000"});
-  REQUIRE(v.options);
-  CHECK(v.options->strategies == Args{"force-qs+knobs"});
-  CHECK(v.options->callbacks == std::vector<unsigned>{1, 1000});
-  auto plain = parse_options(Args{"rcu-unload", "verify", kExisting});
-  REQUIRE(plain.options);
-  CHECK(plain.options->callbacks.empty());
-}
-
 TEST_CASE("verify takes expected picks per strategy spec") {
-  auto p = parse_options(Args{"rcu-unload", "verify", kExisting, "--expect-pick", "auto=direct", "--expect-pick",
-                              "auto+knobs=force-qs", "--strategy", "auto", "--expect-pick", "barrier=barrier"});
-  REQUIRE(p.options);
-  CHECK(p.options->expected_picks == std::map<std::string, std::string>{
-                                         {"auto", "direct"}, {"auto+knobs", "force-qs"}, {"barrier", "barrier"}});
-  CHECK(p.options->strategies == Args{"auto"});
-  auto plain = parse_options(Args{"rcu-unload", "verify", kExisting});
-  REQUIRE(plain.options);
-  CHECK(plain.options->expected_picks.empty());
-  auto parsed = parse_expected_pick("force-qs+knobs=force-qs");
-  REQUIRE(parsed);
-  CHECK(parsed->spec == "force-qs+knobs");
-  CHECK(parsed->pick == "force-qs");
+  auto o = parsed<VerifyOptions>({"verify", kExisting, "--expect-pick", "auto=direct", "--expect-pick",
+                                  "auto+knobs=force-qs", "--strategy", "auto", "--expect-pick", "barrier=barrier"});
+  CHECK(o.expect.picks ==
+        std::map<std::string, std::string>{{"auto", "direct"}, {"auto+knobs", "force-qs"}, {"barrier", "barrier"}});
+  CHECK(o.expect.strategies == test::specs({"auto"}));
+  auto expected = parse_expected_pick("force-qs+knobs=force-qs");
+  REQUIRE(expected);
+  CHECK(expected->spec == "force-qs+knobs");
+  CHECK(expected->pick == "force-qs");
 }
 
 TEST_CASE("matrix takes one TSV and --markdown") {
-  auto p = parse_options(Args{"rcu-unload", "matrix", kExisting, "--markdown"});
-  REQUIRE(p.options);
-  CHECK(p.options->command == Command::matrix);
-  CHECK(p.options->inputs == Args{kExisting});
-  CHECK(p.options->markdown);
-  auto plain = parse_options(Args{"rcu-unload", "matrix", kExisting});
-  REQUIRE(plain.options);
-  CHECK_FALSE(plain.options->markdown);
+  auto o = parsed<MatrixOptions>({"matrix", kExisting, "--markdown"});
+  CHECK(o.tsv == kExisting);
+  CHECK(o.style == TableStyle::markdown);
+  CHECK(parsed<MatrixOptions>({"matrix", kExisting}).style == TableStyle::text);
+}
+
+TEST_CASE("run's callbacks values are bounded by the module's own range, from rcu_unload.h") {
+  const auto max = std::to_string(kMaxCallbacks);
+  CHECK(parsed<RunOptions>({"run", "--module", kExisting, "--callbacks", max}).config.callbacks ==
+        std::vector<unsigned>{kMaxCallbacks});
+  auto p = parse_options(Args{"rcu-unload", "run", "--module", kExisting, "--callbacks", std::to_string(kMaxCallbacks + 1)});
+  CHECK_FALSE(p.command);
+  CHECK(module_param("no_such_param").name.empty());
 }

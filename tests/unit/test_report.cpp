@@ -76,11 +76,11 @@ namespace {
 Results scaling_results() {
   auto r = test::good_results(16, {"force-qs", "barrier"}, {1, 1000});
   for (auto& c : r.cycles) {
-    if (c.strategy == "force-qs") c.exit_ns /= 2;
-    if (c.callbacks == 1000) c.exit_ns *= 10;
+    if (c.strategy == "force-qs") c.exit.total_ns /= 2;
+    if (c.callbacks == 1000) c.exit.total_ns *= 10;
     if (c.callbacks == 1000 && c.cycle % 4 != 3) {  // one unmeasured cycle must not count
-      c.exp_gp_ns = 2'000'000;
-      c.cb_cost_ns = 100;
+      c.init.exp_gp_ns = 2'000'000;
+      c.init.cb_cost_ns = 100;
     }
   }
   return r;
@@ -122,10 +122,10 @@ TEST_CASE("the limit uses the measured cycles at that callbacks value only") {
   CHECK(*limit_ns(r, 1000) == Approx(2'100'000.0));
   CHECK_FALSE(limit_ns(r, 1));
   CHECK_FALSE(limit_ns(r, 7));
-  r.cycles[0].exp_gp_ns = 3'000'000;  // callbacks 1, gp measured but not the callback cost
-  r.cycles[0].cb_cost_ns = 0;
+  r.cycles[0].init.exp_gp_ns = 3'000'000;  // callbacks 1, gp measured but not the callback cost
+  r.cycles[0].init.cb_cost_ns = 0;
   CHECK_FALSE(limit_ns(r, 1));
-  r.cycles[0].cb_cost_ns = 50;
+  r.cycles[0].init.cb_cost_ns = 50;
   CHECK(*limit_ns(r, 1) == Approx(3'000'050.0));
 }
 
@@ -171,11 +171,11 @@ TEST_CASE("the report gives each callbacks value's peak callback memory, the lar
   auto r = test::good_results(8, {"barrier", "force-qs"}, {1, 100000});
   CHECK(format_callback_memory(r).empty());  // no cycle recorded it (files from before the field)
   for (auto& c : r.cycles) {
-    c.peak_pending = c.callbacks;
-    c.peak_bytes = 32ULL * c.callbacks;
+    c.exit.peak_pending = c.callbacks;
+    c.exit.peak_bytes = 32ULL * c.callbacks;
   }
-  r.cycles[6].peak_pending = 100'500;  // churn adds to what was queued at load
-  r.cycles[6].peak_bytes = 32ULL * 100'500;
+  r.cycles[6].exit.peak_pending = 100'500;  // churn adds to what was queued at load
+  r.cycles[6].exit.peak_bytes = 32ULL * 100'500;
   const auto line = format_callback_memory(r);
   CHECK(line == "\npeak callback memory per load (max over cycles): callbacks=1: 1 pending, 0.0 KiB; "
                 "callbacks=100000: 100500 pending, 3140.6 KiB\n");

@@ -29,16 +29,16 @@ TEST_CASE("results survive a JSON round trip") {
   REQUIRE(back->cycles.size() == 5);
   CHECK(back->cycles[3].strategy == "force-qs");
   CHECK(back->cycles[3].syscall_ns == r.cycles[3].syscall_ns);
-  CHECK(back->cycles[3].wait_ns == r.cycles[3].wait_ns);
+  CHECK(back->cycles[3].exit.wait_ns == r.cycles[3].exit.wait_ns);
 }
 
 TEST_CASE("the JSON carries the interface fields and per-strategy summaries") {
   auto j = nlohmann::json::parse(results_to_json(test::good_results(4, {"barrier", "sync-exp"})));
-  CHECK(j["format"] == 1);
+  CHECK(j["format"] == 2);
   for (auto key : {"kernel", "cmdline", "cpus", "taint", "callbacks", "strategies", "interrupted", "cycles"})
     CHECK(j.contains(key));
   for (auto key : {"picked", "rcu", "preempt", "flavor"}) CHECK(j["cycles"][0].contains(key));
-  auto s = j["summary"]["sync-exp"]["exit_ns"];
+  auto s = j["summary"]["sync-exp"]["total_ns"];
   CHECK(s["n"] == 2);
   CHECK(s["min"] == 20'000'001);
   CHECK(s["max"] == 20'000'003);
@@ -49,7 +49,7 @@ TEST_CASE("the JSON carries the interface fields and per-strategy summaries") {
 TEST_CASE("bad JSON is rejected with a reason") {
   CHECK_FALSE(results_from_json("{"));
   CHECK_FALSE(results_from_json("[]"));
-  auto wrong_format = results_from_json(R"({"format": 2})");
+  auto wrong_format = results_from_json(R"({"format": 3})");
   REQUIRE_FALSE(wrong_format);
   CHECK(wrong_format.error().find("format") != std::string::npos);
   auto missing = results_from_json(R"({"format": 1, "strategies": []})");
@@ -76,7 +76,7 @@ TEST_CASE("cycle problems name lost callbacks and zero timings") {
   c.callbacks = 11;
   CHECK(cycle_problems(c).size() == 1);
   c.callbacks = 10;
-  c.invoked = 9;
+  c.exit.invoked = 9;
   c.syscall_ns = 0;
   auto p = cycle_problems(c);
   REQUIRE(p.size() == 2);
@@ -85,13 +85,13 @@ TEST_CASE("cycle problems name lost callbacks and zero timings") {
 
 TEST_CASE("with churn, more callbacks than asked is expected and fewer is not") {
   auto c = test::good_cycle(0, "barrier", 10);
-  c.churn = 2;
-  c.enqueued = c.invoked = 25;
+  c.exit.churn = 2;
+  c.exit.enqueued = c.exit.invoked = 25;
   CHECK(cycle_problems(c).empty());
-  c.enqueued = c.invoked = 9;
+  c.exit.enqueued = c.exit.invoked = 9;
   CHECK(cycle_problems(c).size() == 1);
-  c.churn = 0;
-  c.enqueued = c.invoked = 25;
+  c.exit.churn = 0;
+  c.exit.enqueued = c.exit.invoked = 25;
   CHECK(cycle_problems(c).size() == 1);
 }
 
@@ -99,18 +99,18 @@ TEST_CASE("new cycle fields and several callbacks values survive a round trip") 
   auto r = test::good_results(8, {"barrier", "force-qs+knobs"}, {1, 100000});
   r.params = {"measure_limit=1"};
   auto& c = r.cycles[3];
-  c.gp_ns = 11;
-  c.rounds = 2;
-  c.stop_ns = 13;
-  c.readers = 4;
-  c.churn = 5;
-  c.flavor = "srcu";
-  c.rcu = "tree-preempt";
-  c.preempt = "rt";
-  c.exp_gp_ns = 17;
-  c.cb_cost_ns = 19;
-  c.peak_pending = 23;
-  c.peak_bytes = 29;
+  c.exit.gp_ns = 11;
+  c.exit.rounds = 2;
+  c.exit.stop_ns = 13;
+  c.exit.readers = 4;
+  c.exit.churn = 5;
+  c.exit.flavor = "srcu";
+  c.exit.rcu = "tree-preempt";
+  c.exit.preempt = "rt";
+  c.init.exp_gp_ns = 17;
+  c.init.cb_cost_ns = 19;
+  c.exit.peak_pending = 23;
+  c.exit.peak_bytes = 29;
   auto back = results_from_json(results_to_json(r));
   REQUIRE(back);
   CHECK(back->callbacks == std::vector<unsigned>{1, 100000});
@@ -118,18 +118,18 @@ TEST_CASE("new cycle fields and several callbacks values survive a round trip") 
   const auto& b = back->cycles.at(3);
   CHECK(b.strategy == "force-qs+knobs");
   CHECK(b.callbacks == 100000);
-  CHECK(b.gp_ns == 11);
-  CHECK(b.rounds == 2);
-  CHECK(b.stop_ns == 13);
-  CHECK(b.readers == 4);
-  CHECK(b.churn == 5);
-  CHECK(b.flavor == "srcu");
-  CHECK(b.rcu == "tree-preempt");
-  CHECK(b.preempt == "rt");
-  CHECK(b.exp_gp_ns == 17);
-  CHECK(b.cb_cost_ns == 19);
-  CHECK(b.peak_pending == 23);
-  CHECK(b.peak_bytes == 29);
+  CHECK(b.exit.gp_ns == 11);
+  CHECK(b.exit.rounds == 2);
+  CHECK(b.exit.stop_ns == 13);
+  CHECK(b.exit.readers == 4);
+  CHECK(b.exit.churn == 5);
+  CHECK(b.exit.flavor == "srcu");
+  CHECK(b.exit.rcu == "tree-preempt");
+  CHECK(b.exit.preempt == "rt");
+  CHECK(b.init.exp_gp_ns == 17);
+  CHECK(b.init.cb_cost_ns == 19);
+  CHECK(b.exit.peak_pending == 23);
+  CHECK(b.exit.peak_bytes == 29);
 }
 
 TEST_CASE("files without the new fields read them as 0 or \"\" and cycles get the run's callbacks") {
@@ -143,16 +143,16 @@ TEST_CASE("files without the new fields read them as 0 or \"\" and cycles get th
   REQUIRE(r->cycles.size() == 1);
   const auto& c = r->cycles[0];
   CHECK(c.callbacks == 500);
-  CHECK(c.gp_ns == 0);
-  CHECK(c.rounds == 0);
-  CHECK(c.stop_ns == 0);
-  CHECK(c.readers == 0);
-  CHECK(c.churn == 0);
-  CHECK(c.flavor.empty());
-  CHECK(c.rcu.empty());
-  CHECK(c.preempt.empty());
-  CHECK(c.exp_gp_ns == 0);
-  CHECK(c.cb_cost_ns == 0);
+  CHECK(c.exit.gp_ns == 0);
+  CHECK(c.exit.rounds == 0);
+  CHECK(c.exit.stop_ns == 0);
+  CHECK(c.exit.readers == 0);
+  CHECK(c.exit.churn == 0);
+  CHECK(c.exit.flavor.empty());
+  CHECK(c.exit.rcu.empty());
+  CHECK(c.exit.preempt.empty());
+  CHECK(c.init.exp_gp_ns == 0);
+  CHECK(c.init.cb_cost_ns == 0);
   CHECK(cycle_problems(c).empty());
 }
 
@@ -166,8 +166,8 @@ TEST_CASE("summaries are keyed by strategy spec, plus cb=N when there are severa
   CHECK(many["callbacks_list"] == nlohmann::json::array({1, 1000}));
   CHECK(many["summary"].size() == 4);
   auto s = many["summary"]["sync-exp cb=1000"];
-  CHECK(s["exit_ns"]["n"] == 2);
-  CHECK(s["exit_ns"]["p50"] == 20'000'003);  // cycles 3 and 7
+  CHECK(s["total_ns"]["n"] == 2);
+  CHECK(s["total_ns"]["p50"] == 20'000'003);  // cycles 3 and 7
   CHECK(s["wait_ns"]["max"] == 19'000'007);
   CHECK(many["summary"]["barrier cb=1"]["syscall_ns"]["min"] == 40'000'000);
 }

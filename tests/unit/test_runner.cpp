@@ -23,9 +23,14 @@ struct Harness {
     env.taint = [this]() -> std::optional<std::uint64_t> { return taints.at(std::min(taint_reads++, taints.size() - 1)); };
   }
 
-  RunOutcome run(std::vector<std::string> strategies, unsigned cycles, std::vector<unsigned> callbacks = {100},
+  RunOutcome run(const std::vector<std::string>& specs, unsigned cycles, std::vector<unsigned> callbacks = {100},
                  std::vector<std::string> params = {}) {
-    return run_cycles(RunConfig{std::move(strategies), cycles, std::move(callbacks), 1, std::move(params)}, env);
+    RunConfig config;
+    for (const auto& spec : specs) config.strategies.push_back(parse_strategy_spec(spec).value());
+    config.cycles = cycles;
+    config.callbacks = std::move(callbacks);
+    config.params = std::move(params);
+    return run_cycles(config, env);
   }
 };
 
@@ -52,11 +57,11 @@ TEST_CASE("strategies are interleaved cycle by cycle with consecutive tags") {
     CHECK(c.cycle == i);
     CHECK(c.tag == i + 1);
     CHECK(c.strategy == (i % 2 ? "force-qs" : "barrier"));
-    CHECK(c.picked == c.strategy);
+    CHECK(c.exit.picked == c.strategy);
     CHECK(c.syscall_ns == 1000);  // one tick of the fake clock around remove()
-    CHECK(c.exit_ns == 1000 * c.tag + 500);
-    CHECK(c.wait_ns == 1000 * c.tag);
-    CHECK(c.invoked == 100);
+    CHECK(c.exit.total_ns == 1000 * c.tag + 500);
+    CHECK(c.exit.wait_ns == 1000 * c.tag);
+    CHECK(c.exit.invoked == 100);
   }
   CHECK(h.kernel.removes == 5);
   CHECK_FALSE(h.kernel.loaded);
@@ -68,9 +73,9 @@ TEST_CASE("auto keeps the asked strategy and records the picked one, the RCU and
   auto out = h.run({"auto"}, 1);
   REQUIRE(out.results.cycles.size() == 1);
   CHECK(out.results.cycles[0].strategy == "auto");
-  CHECK(out.results.cycles[0].picked == "barrier");
-  CHECK(out.results.cycles[0].rcu == "tree");
-  CHECK(out.results.cycles[0].preempt == "full");
+  CHECK(out.results.cycles[0].exit.picked == "barrier");
+  CHECK(out.results.cycles[0].exit.rcu == "tree");
+  CHECK(out.results.cycles[0].exit.preempt == "full");
 }
 
 TEST_CASE("lost callbacks fail the run and stop it") {
@@ -79,7 +84,7 @@ TEST_CASE("lost callbacks fail the run and stop it") {
   auto out = h.run({"barrier"}, 4);
   CHECK(out.exit_code == kExitFailure);
   REQUIRE(out.results.cycles.size() == 2);  // the bad cycle is kept for the record
-  CHECK(out.results.cycles[1].invoked == 97);
+  CHECK(out.results.cycles[1].exit.invoked == 97);
   REQUIRE(out.results.errors.size() == 1);
   CHECK(out.results.errors[0].find("invoked 97 of 100") != std::string::npos);
   CHECK(out.results.errors[0].find("what=lost-callbacks") != std::string::npos);
@@ -154,22 +159,22 @@ TEST_CASE("strategies x callbacks interleave cycle by cycle and each cycle keeps
     const auto& c = out.results.cycles[i];
     CHECK(c.strategy == expected[i].first);
     CHECK(c.callbacks == expected[i].second);
-    CHECK(c.enqueued == expected[i].second);
+    CHECK(c.exit.enqueued == expected[i].second);
     CHECK(h.kernel.inserts[i] == fmt::format("callbacks={} tag={} strategy={} measure_limit=1 readers=2 flavor=srcu",
                                              expected[i].second, i + 1, expected[i].first));
   }
   const auto& c = out.results.cycles[4];
-  CHECK(c.gp_ns == 900 * 5);
-  CHECK(c.rounds == 3);
-  CHECK(c.stop_ns == 10);
-  CHECK(c.readers == 2);
-  CHECK(c.churn == 0);
-  CHECK(c.flavor == "srcu");
-  CHECK(c.exp_gp_ns == 2'000'005);
-  CHECK(c.cb_cost_ns == 100);
-  CHECK(c.peak_pending == 1);
-  CHECK(c.peak_bytes == 32);
-  CHECK(out.results.cycles[3].peak_bytes == 32'000);
+  CHECK(c.exit.gp_ns == 900 * 5);
+  CHECK(c.exit.rounds == 3);
+  CHECK(c.exit.stop_ns == 10);
+  CHECK(c.exit.readers == 2);
+  CHECK(c.exit.churn == 0);
+  CHECK(c.exit.flavor == "srcu");
+  CHECK(c.init.exp_gp_ns == 2'000'005);
+  CHECK(c.init.cb_cost_ns == 100);
+  CHECK(c.exit.peak_pending == 1);
+  CHECK(c.exit.peak_bytes == 32);
+  CHECK(out.results.cycles[3].exit.peak_bytes == 32'000);
   CHECK(out.results.callbacks == std::vector<unsigned>{1, 1000});
   CHECK(out.results.params == Values{"measure_limit=1", "readers=2", "flavor=srcu"});
 }
@@ -178,9 +183,9 @@ TEST_CASE("without measure_limit the limit fields are 0") {
   Harness h;
   auto out = h.run({"barrier"}, 1);
   REQUIRE(out.results.cycles.size() == 1);
-  CHECK(out.results.cycles[0].exp_gp_ns == 0);
-  CHECK(out.results.cycles[0].cb_cost_ns == 0);
-  CHECK(out.results.cycles[0].flavor == "rcu");
+  CHECK(out.results.cycles[0].init.exp_gp_ns == 0);
+  CHECK(out.results.cycles[0].init.cb_cost_ns == 0);
+  CHECK(out.results.cycles[0].exit.flavor == "rcu");
 }
 
 TEST_CASE("a module param the module rejects fails with the module's own log line") {
@@ -212,7 +217,7 @@ TEST_CASE("+knobs sets the RCU knobs for the removal only and loads the plain st
   CHECK(h.kernel.inserts.at(1) == "callbacks=100 tag=2 strategy=force-qs");
   REQUIRE(out.results.cycles.size() == 4);
   CHECK(out.results.cycles[1].strategy == "force-qs+knobs");
-  CHECK(out.results.cycles[1].picked == "force-qs");
+  CHECK(out.results.cycles[1].exit.picked == "force-qs");
 }
 
 TEST_CASE("the knobs are restored when the removal fails") {
@@ -285,4 +290,91 @@ TEST_CASE("a knob write failure fails the cycle, unloads the module and restores
   CHECK_FALSE(h.kernel.loaded);
   CHECK(sys.get(kUnloadKnobs[0].path) == "5");
   CHECK(sys.get(kUnloadKnobs[1].path) == "5");
+}
+
+TEST_CASE("the cycles keep the records' applies, kick and kicks and keys the harness does not know") {
+  Harness h;
+  auto out = h.run({"kick"}, 1);
+  REQUIRE(out.results.cycles.size() == 1);
+  const auto& c = out.results.cycles[0];
+  CHECK(c.init.applies == h.kernel.applies);
+  CHECK(c.init.kick == 1);
+  CHECK(c.exit.kicks == 2);
+  CHECK(c.exit.unknown == RecordKeyValues{{"future_key", "x"}});
+}
+
+TEST_CASE("all expands, through one probe load, to the strategies the module says apply but unsafe-none") {
+  Harness h;
+  h.kernel.applies = "barrier,auto,force-qs,unsafe-none,kick";
+  auto out = h.run({"all"}, 8, {100}, {"readers=2"});
+  CHECK(out.exit_code == 0);
+  CHECK(out.results.errors.empty());
+  // The header's order, not the module's.
+  const Values expanded{"auto", "barrier", "force-qs", "kick"};
+  CHECK(out.results.strategies == expanded);
+  REQUIRE(h.kernel.inserts.size() == 9);
+  CHECK(h.kernel.inserts[0] == "callbacks=0 tag=0 strategy=auto readers=2");
+  CHECK(h.kernel.inserts[1] == "callbacks=100 tag=1 strategy=auto readers=2");
+  CHECK(h.kernel.removes == 9);
+  CHECK_FALSE(h.kernel.loaded);
+  REQUIRE(out.results.cycles.size() == 8);
+  for (unsigned i = 0; i < 8; ++i) CHECK(out.results.cycles[i].strategy == expanded[i % 4]);
+  CHECK(out.results.cycles[0].tag == 1);
+}
+
+TEST_CASE("all and all+knobs expand in place next to named specs") {
+  KnobHarness h;
+  h.kernel.applies = "auto,barrier";
+  auto out = h.run({"barrier", "all+knobs", "all"}, 5);
+  CHECK(out.exit_code == 0);
+  CHECK(out.results.strategies == Values{"barrier", "auto+knobs", "barrier+knobs", "auto", "barrier"});
+  CHECK(h.kernel.inserts.size() == 6);
+}
+
+TEST_CASE("a probe load the module refuses fails the run with the module's log line") {
+  Harness h;
+  h.kernel.reject_insert[0] = "rcu_unload: invalid flavor=bogus: unknown flavor";
+  auto out = h.run({"all"}, 3, {100}, {"flavor=bogus"});
+  CHECK(out.exit_code == kExitFailure);
+  CHECK(out.results.cycles.empty());
+  REQUIRE(out.results.errors.size() == 1);
+  const auto& e = out.results.errors[0];
+  CHECK(e.find("probe load for strategy all (tag 0): loading with 'callbacks=0 tag=0 strategy=auto flavor=bogus' "
+               "failed: Invalid argument (-22)") != std::string::npos);
+  CHECK(e.find("module log: rcu_unload: invalid flavor=bogus: unknown flavor") != std::string::npos);
+  CHECK(h.kernel.inserts.size() == 1);
+}
+
+TEST_CASE("all needs a module that reports applies= and strategies this harness knows") {
+  Harness old;
+  old.kernel.applies.clear();
+  auto without = old.run({"all"}, 2);
+  CHECK(without.exit_code == kExitFailure);
+  REQUIRE(without.results.errors.size() == 1);
+  CHECK(without.results.errors[0].find("the init record has no applies=") != std::string::npos);
+  CHECK_FALSE(old.kernel.loaded);
+  CHECK(without.results.cycles.empty());
+
+  Harness newer;
+  newer.kernel.applies = "barrier,teleport";
+  auto unknown = newer.run({"all"}, 2);
+  CHECK(unknown.exit_code == kExitFailure);
+  REQUIRE(unknown.results.errors.size() == 1);
+  CHECK(unknown.results.errors[0].find("strategy 'teleport' applies, which this harness does not know") !=
+        std::string::npos);
+  CHECK_FALSE(newer.kernel.loaded);
+
+  Harness unsafe_only;
+  unsafe_only.kernel.applies = "unsafe-none";
+  auto nothing = unsafe_only.run({"all"}, 2);
+  REQUIRE(nothing.results.errors.size() == 1);
+  CHECK(nothing.results.errors[0].find("all names no strategy") != std::string::npos);
+}
+
+TEST_CASE("without all there is no probe load") {
+  Harness h;
+  auto out = h.run({"barrier"}, 2);
+  CHECK(out.exit_code == 0);
+  CHECK(h.kernel.inserts.size() == 2);
+  CHECK(h.kernel.inserts[0] == "callbacks=100 tag=1 strategy=barrier");
 }

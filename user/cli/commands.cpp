@@ -40,23 +40,23 @@ const std::atomic<bool>& stop_on_signals() {
   return g_stop;
 }
 
-int run_command(const Options& o) {
+int run_command(const RunOptions& o) {
   auto loader = ModuleLoader::open(o.module);
   if (!loader) return fail(loader.error());
   auto reader = KmsgReader::open();
   if (!reader) return fail(reader.error());
 
-  RunConfig config{o.strategies, o.cycles, o.callbacks, o.tag_base, o.params};
   const KnobFiles sysfs;
   RunEnvironment env{**loader, **reader, stop_on_signals()};
   env.knobs = &sysfs;
   env.taint = [] { return read_taint(); };
   env.on_cycle = [&](const Cycle& c) {
     fmt::print(stderr, "cycle {}/{} {:<16} cb {:<7} picked {:<10} syscall {:10.3f} ms  exit {:10.3f} ms  invoked {}/{}\n",
-               c.cycle + 1, o.cycles, c.strategy, c.callbacks, c.picked, static_cast<double>(c.syscall_ns) / 1e6,
-               static_cast<double>(c.exit_ns) / 1e6, c.invoked, c.enqueued);
+               c.cycle + 1, o.config.cycles, c.strategy, c.callbacks, c.exit.picked,
+               static_cast<double>(c.syscall_ns) / 1e6, static_cast<double>(c.exit.total_ns) / 1e6, c.exit.invoked,
+               c.exit.enqueued);
   };
-  auto outcome = run_cycles(config, env);
+  auto outcome = run_cycles(o.config, env);
   if ((*loader)->loaded()) {
     int rc = (*loader)->remove();
     outcome.results.errors.push_back(fmt::format("the module was still loaded after the run; unloading it {}",
@@ -80,14 +80,14 @@ int run_command(const Options& o) {
   return outcome.exit_code;
 }
 
-int report_command(const Options& o) {
+int report_command(const ReportOptions& o) {
   std::vector<PlotInput> inputs;
-  for (const auto& path : o.inputs) {
+  for (const auto& path : o.files) {
     auto r = load_results(path);
     if (!r) return fail(r.error());
-    if (o.inputs.size() > 1) fmt::print("== {}\n", path);
-    fmt::print("{}\n", format_report(*r, true, o.markdown ? TableStyle::markdown : TableStyle::text));
-    inputs.push_back({o.inputs.size() > 1 ? path : std::string{}, std::move(*r)});
+    if (o.files.size() > 1) fmt::print("== {}\n", path);
+    fmt::print("{}\n", format_report(*r, true, o.style));
+    inputs.push_back({o.files.size() > 1 ? path : std::string{}, std::move(*r)});
   }
   if (!o.plot.empty()) {
     if (auto problem = write_plot(inputs, o.plot)) return fail(*problem);
@@ -96,12 +96,10 @@ int report_command(const Options& o) {
   return 0;
 }
 
-int verify_command(const Options& o) {
-  auto r = load_results(o.inputs.at(0));
+int verify_command(const VerifyOptions& o) {
+  auto r = load_results(o.file);
   if (!r) return fail(r.error());
-  Expectation expect{o.cycles_given ? std::optional<unsigned>(o.cycles) : std::nullopt, o.strategies, o.callbacks,
-                     o.expected_picks};
-  auto problems = verify_results(*r, expect);
+  auto problems = verify_results(*r, o.expect);
   for (const auto& p : problems) fmt::print(stderr, "verify: FAIL {}\n", p);
   if (!problems.empty()) return kExitFailure;
   fmt::print("verify: OK {} cycles of {} with {} callbacks\n", r->cycles.size(), fmt::join(r->strategies, ", "),
@@ -109,27 +107,29 @@ int verify_command(const Options& o) {
   return 0;
 }
 
-int matrix_command(const Options& o) {
-  const auto& path = o.inputs.at(0);
+int matrix_command(const MatrixOptions& o) {
+  const auto& path = o.tsv;
   auto text = read_text_file(path);
   if (!text) return fail(fmt::format("cannot read {}", path));
   auto entries = parse_matrix_tsv(*text);
   if (!entries) return fail(fmt::format("{}: {}", path, entries.error()));
-  auto summary = summarize_matrix(*entries, o.markdown ? TableStyle::markdown : TableStyle::text);
+  auto summary = summarize_matrix(*entries, o.style);
   fmt::print("{}", summary.table);
   std::fflush(stdout);
   for (const auto& p : summary.problems) fmt::print(stderr, "rcu-unload: {}\n", p);
   return summary.pass ? 0 : kExitFailure;
 }
 
-int dispatch(const Options& o) {
-  switch (o.command) {
-    case Command::run: return run_command(o);
-    case Command::report: return report_command(o);
-    case Command::verify: return verify_command(o);
-    case Command::matrix: return matrix_command(o);
-  }
-  return kExitUsage;
-}
+namespace {
+// Picks the *_command overload for the subcommand's options.
+struct Dispatch {
+  int operator()(const RunOptions& o) const { return run_command(o); }
+  int operator()(const ReportOptions& o) const { return report_command(o); }
+  int operator()(const VerifyOptions& o) const { return verify_command(o); }
+  int operator()(const MatrixOptions& o) const { return matrix_command(o); }
+};
+}  // namespace
+
+int dispatch(const Subcommand& command) { return std::visit(Dispatch{}, command); }
 
 }  // namespace rcu_unload

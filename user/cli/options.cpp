@@ -1,7 +1,5 @@
 #include "rcu_unload/options.hpp"
 
-#include "rcu_unload/result.hpp"
-
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cctype>
@@ -9,21 +7,6 @@
 #include <sstream>
 
 namespace rcu_unload {
-
-bool is_known_strategy(std::string_view name) {
-  return std::find(kStrategies.begin(), kStrategies.end(), name) != kStrategies.end();
-}
-
-std::optional<StrategySpec> parse_strategy_spec(std::string_view spec) {
-  StrategySpec s;
-  if (spec.size() > kKnobsSuffix.size() && spec.substr(spec.size() - kKnobsSuffix.size()) == kKnobsSuffix) {
-    s.knobs = true;
-    spec.remove_suffix(kKnobsSuffix.size());
-  }
-  if (!is_known_strategy(spec)) return std::nullopt;
-  s.name = std::string(spec);
-  return s;
-}
 
 std::optional<std::string> param_problem(std::string_view param) {
   auto equals = param.find('=');
@@ -45,14 +28,14 @@ namespace {
 
 std::string strategy_list(std::string_view except = {}) {
   std::string list;
-  for (auto s : kStrategies)
-    if (s != except) list += (list.empty() ? "" : ", ") + std::string(s);
+  for (const auto& s : kStrategies)
+    if (s.name != except) list += (list.empty() ? "" : ", ") + std::string(s.name);
   return list;
 }
 
 std::string unknown_spec(std::string_view spec) {
-  return "unknown strategy '" + std::string(spec) + "' (known: " + strategy_list() + "; each may end in " +
-         std::string(kKnobsSuffix) + ")";
+  return "unknown strategy '" + std::string(spec) + "' (known: " + strategy_list() + ", or " +
+         std::string(kEveryStrategy) + "; each may end in " + std::string(kKnobsSuffix) + ")";
 }
 
 }  // namespace
@@ -62,27 +45,43 @@ Result<ExpectedPick> parse_expected_pick(std::string_view arg) {
   if (equals == std::string_view::npos)
     return error("'" + std::string(arg) + "' is not SPEC=PICK (e.g. auto=direct)");
   ExpectedPick expected{std::string(arg.substr(0, equals)), std::string(arg.substr(equals + 1))};
-  if (!parse_strategy_spec(expected.spec)) return error(unknown_spec(expected.spec) + " in '" + std::string(arg) + "'");
-  if (expected.pick == "auto" || !is_known_strategy(expected.pick))
+  const auto spec = parse_strategy_spec(expected.spec);
+  if (!spec) return error(unknown_spec(expected.spec) + " in '" + std::string(arg) + "'");
+  if (spec->is_every())
+    return error("'" + expected.spec + "' in '" + std::string(arg) + "' is not one strategy (expect a pick per strategy)");
+  if (expected.pick == kAutoStrategy || !is_known_strategy(expected.pick))
     return error("'" + expected.pick + "' in '" + std::string(arg) + "' is not a strategy the module picks (one of " +
-                 strategy_list("auto") + ")");
+                 strategy_list(kAutoStrategy) + ")");
   return expected;
 }
 
 namespace {
 
-CLI::Validator strategy_validator() {
-  return CLI::Validator(
-      [](const std::string& value) { return parse_strategy_spec(value) ? std::string{} : unknown_spec(value); },
-      "STRATEGY[+knobs] with STRATEGY in {" + strategy_list() + "}");
+std::string strategy_help() {
+  std::string help = "\n";
+  for (const auto& s : kStrategies) help += "  " + std::string(s.name) + ": " + std::string(s.help) + "\n";
+  return help + "  " + std::string(kEveryStrategy) +
+         ": every strategy that applies on this kernel (the module's init record says which), but " +
+         std::string(kUnsafeStrategy);
 }
 
-void add_strategies(CLI::App& cmd, Options& o, const char* what) {
-  cmd.add_option("--strategy", o.strategies, what)->check(strategy_validator())->take_all();
+// Specs are checked here and converted once after parsing (to_specs); the engine takes them parsed.
+void add_strategies(CLI::App& cmd, std::vector<std::string>& texts, const std::string& what) {
+  cmd.add_option("--strategy", texts, what)
+      ->check(CLI::Validator(
+          [](const std::string& value) { return parse_strategy_spec(value) ? std::string{} : unknown_spec(value); },
+          "STRATEGY[+knobs]"))
+      ->take_all();
 }
 
-void add_callbacks(CLI::App& cmd, Options& o, const char* what) {
-  cmd.add_option("--callbacks", o.callbacks, what)->check(CLI::Range(0u, kMaxCallbacks))->take_all();
+std::vector<StrategySpec> to_specs(const std::vector<std::string>& texts) {
+  std::vector<StrategySpec> specs;
+  for (const auto& text : texts) specs.push_back(*parse_strategy_spec(text));
+  return specs;
+}
+
+void add_callbacks(CLI::App& cmd, std::vector<unsigned>& values, const char* what) {
+  cmd.add_option("--callbacks", values, what)->check(CLI::Range(0u, kMaxCallbacks))->take_all();
 }
 
 std::optional<std::string> duplicate_callbacks(std::vector<unsigned> values) {
@@ -104,43 +103,57 @@ Result<std::map<std::string, std::string>> expected_pick_map(const std::vector<s
   return picks;
 }
 
+TableStyle table_style(bool markdown) { return markdown ? TableStyle::markdown : TableStyle::text; }
+
 }  // namespace
 
 ParsedOptions parse_options(int argc, const char* const* argv) {
-  Options o;
   CLI::App app{"Load and unload rcu_unload.ko in loops and time the unload strategies"};
   app.require_subcommand(1);
 
+  RunOptions run_options;
+  RunConfig& config = run_options.config;
+  config.cycles = 20;
+  std::vector<std::string> run_specs;
   auto* run = app.add_subcommand("run", "load/unload the module in cycles (root, inside the test guest)");
-  run->add_option("--module", o.module, "path of rcu_unload.ko")->required()->check(CLI::ExistingFile);
-  run->add_option("--cycles", o.cycles, "total number of load/unload cycles")
+  run->add_option("--module", run_options.module, "path of rcu_unload.ko")->required()->check(CLI::ExistingFile);
+  run->add_option("--cycles", config.cycles, "total number of load/unload cycles")
       ->check(CLI::Range(1u, std::numeric_limits<unsigned>::max()));
-  add_strategies(*run, o,
+  add_strategies(*run, run_specs,
                  "unload strategy, NAME or NAME+knobs (sets the kernel's RCU knobs around the removal); repeat to "
-                 "interleave several cycle by cycle (default barrier)");
-  add_callbacks(*run, o,
+                 "interleave several cycle by cycle (default " + std::string(kBaselineStrategy) + "). NAME is" +
+                     strategy_help());
+  std::vector<unsigned> run_callbacks;
+  add_callbacks(*run, run_callbacks,
                 "call_rcu callbacks enqueued per load; repeat to interleave strategies x callbacks cycle by cycle "
                 "(default 1000)");
-  run->add_option("--param", o.params, "extra module option KEY=VALUE for every cycle (repeatable)")
+  run->add_option("--param", config.params, "extra module option KEY=VALUE for every cycle (repeatable)")
       ->check(CLI::Validator([](const std::string& p) { return param_problem(p).value_or(""); }, "KEY=VALUE"))
       ->take_all();
-  run->add_option("--json", o.json, "write the results JSON here (also when interrupted)");
-  run->add_option("--tag-base", o.tag_base, "tag of cycle 0; cycle i uses tag-base + i");
+  run->add_option("--json", run_options.json, "write the results JSON here (also when interrupted)");
+  run->add_option("--tag-base", config.tag_base, "tag of cycle 0; cycle i uses tag-base + i");
 
+  ReportOptions report_options;
+  bool markdown = false;
   auto* report = app.add_subcommand("report", "print tables (and a plot) from saved results");
-  report->add_option("files", o.inputs, "results JSON files")->required()->check(CLI::ExistingFile);
-  report->add_option("--plot", o.plot, "write latency plots (PNG) here");
-  report->add_flag("--markdown", o.markdown, "print the tables as Markdown");
+  report->add_option("files", report_options.files, "results JSON files")->required()->check(CLI::ExistingFile);
+  report->add_option("--plot", report_options.plot, "write latency plots (PNG) here");
+  report->add_flag("--markdown", markdown, "print the tables as Markdown");
 
+  VerifyOptions verify_options;
+  Expectation& expect = verify_options.expect;
+  std::vector<std::string> verify_specs;
+  unsigned verify_cycles = 0;
   auto* verify = app.add_subcommand("verify", "check a results JSON (exit 1 on any problem)");
-  std::string verify_input;
-  verify->add_option("file", verify_input, "results JSON file")->required()->check(CLI::ExistingFile);
-  auto* cycles_opt = verify->add_option("--cycles", o.cycles,
+  verify->add_option("file", verify_options.file, "results JSON file")->required()->check(CLI::ExistingFile);
+  auto* cycles_opt = verify->add_option("--cycles", verify_cycles,
                                         "expected cycles per strategy x callbacks combination (run got this times "
                                         "the number of combinations)")
                          ->check(CLI::Range(1u, std::numeric_limits<unsigned>::max()));
-  add_strategies(*verify, o, "expected strategies, in the order given to run");
-  add_callbacks(*verify, o, "expected callbacks values, in the order given to run");
+  add_strategies(*verify, verify_specs,
+                 "expected strategies, in the order given to run (" + std::string(kEveryStrategy) +
+                     ": those the run expanded it to)");
+  add_callbacks(*verify, expect.callbacks, "expected callbacks values, in the order given to run");
   std::vector<std::string> expect_picks;
   verify
       ->add_option("--expect-pick", expect_picks,
@@ -153,13 +166,13 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
           "SPEC=PICK"))
       ->take_all();
 
+  MatrixOptions matrix_options;
   auto* matrix = app.add_subcommand(
       "matrix", "summarize a kernel matrix, a row per configuration (exit 1 unless every one passed)");
-  std::string matrix_input;
-  matrix->add_option("tsv", matrix_input, "lines LABEL<TAB>STATUS<TAB>RESULTS_JSON (the path may be empty)")
+  matrix->add_option("tsv", matrix_options.tsv, "lines LABEL<TAB>STATUS<TAB>RESULTS_JSON (the path may be empty)")
       ->required()
       ->check(CLI::ExistingFile);
-  matrix->add_flag("--markdown", o.markdown, "print the table as Markdown");
+  matrix->add_flag("--markdown", markdown, "print the table as Markdown");
 
   std::ostringstream out, err;
   try {
@@ -168,26 +181,29 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
     int code = app.exit(e, out, err);
     return {std::nullopt, code == 0 ? 0 : kExitUsage, out.str() + err.str()};
   }
-  if (auto dup = duplicate_callbacks(o.callbacks)) return {std::nullopt, kExitUsage, *dup};
 
   if (run->parsed()) {
-    o.command = Command::run;
-    if (o.strategies.empty()) o.strategies = {"barrier"};
-    if (o.callbacks.empty()) o.callbacks = {1000};
-  } else if (report->parsed()) {
-    o.command = Command::report;
-  } else if (matrix->parsed()) {
-    o.command = Command::matrix;
-    o.inputs = {matrix_input};
-  } else {
-    o.command = Command::verify;
-    o.inputs = {verify_input};
-    o.cycles_given = cycles_opt->count() > 0;
-    auto picks = expected_pick_map(expect_picks);
-    if (!picks) return {std::nullopt, kExitUsage, picks.error()};
-    o.expected_picks = std::move(*picks);
+    if (auto dup = duplicate_callbacks(run_callbacks)) return {std::nullopt, kExitUsage, *dup};
+    config.strategies = run_specs.empty() ? std::vector<StrategySpec>{{std::string(kBaselineStrategy)}}
+                                          : to_specs(run_specs);
+    config.callbacks = run_callbacks.empty() ? std::vector<unsigned>{1000} : run_callbacks;
+    return {std::move(run_options), 0, {}};
   }
-  return {std::move(o), 0, {}};
+  if (report->parsed()) {
+    report_options.style = table_style(markdown);
+    return {std::move(report_options), 0, {}};
+  }
+  if (matrix->parsed()) {
+    matrix_options.style = table_style(markdown);
+    return {std::move(matrix_options), 0, {}};
+  }
+  if (auto dup = duplicate_callbacks(expect.callbacks)) return {std::nullopt, kExitUsage, *dup};
+  if (cycles_opt->count() > 0) expect.cycles = verify_cycles;
+  expect.strategies = to_specs(verify_specs);
+  auto picks = expected_pick_map(expect_picks);
+  if (!picks) return {std::nullopt, kExitUsage, picks.error()};
+  expect.picks = std::move(*picks);
+  return {std::move(verify_options), 0, {}};
 }
 
 ParsedOptions parse_options(const std::vector<std::string>& args) {

@@ -103,4 +103,40 @@ Result<Record> parse_record(std::string_view message) {
   return record;
 }
 
+namespace {
+
+bool parse_field(std::string_view text, std::uint64_t& value) {
+  auto number = parse_u64(text);
+  if (number) value = *number;
+  return number.has_value();
+}
+
+bool parse_field(std::string_view text, std::string& value) {
+  value = std::string(text);
+  return true;
+}
+
+}  // namespace
+
+template <class Fields>
+Result<Fields> typed_record(const Record& record) {
+  if (record.kind != Fields::kind)
+    return error(fmt::format("expected the {} record, got '{}'", Fields::kind, record.kind));
+  Fields fields;
+  fields.unknown = record.fields;
+  std::string problem;
+  Fields::for_each_field(fields, [&](std::string_view key, auto& value) {
+    auto raw = fields.unknown.find(key);
+    if (raw == fields.unknown.end()) return;
+    if (!parse_field(raw->second, value) && problem.empty())
+      problem = fmt::format("{} record key {}={} is not a number", Fields::kind, key, raw->second);
+    fields.unknown.erase(raw);
+  });
+  if (!problem.empty()) return error(problem);
+  return fields;
+}
+
+template Result<InitRecord> typed_record<InitRecord>(const Record&);
+template Result<ExitRecord> typed_record<ExitRecord>(const Record&);
+
 }  // namespace rcu_unload

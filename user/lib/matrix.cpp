@@ -6,7 +6,6 @@
 #include <filesystem>
 #include <optional>
 
-#include "rcu_unload/options.hpp"
 #include "rcu_unload/results.hpp"
 #include "rcu_unload/statistics.hpp"
 #include "rcu_unload/text.hpp"
@@ -53,17 +52,15 @@ struct MatrixLine {
   bool pass = false;
 };
 
-bool runs_auto(const Cycle& c) {
-  auto spec = parse_strategy_spec(c.strategy);
-  return spec && spec->name == "auto";
-}
+bool runs_auto(const Cycle& c) { return c.exit.strategy == kAutoStrategy; }
 
-// The distinct non-empty values of `field` in first-seen order, joined by '/'; "-" when there are none.
-std::string distinct_values(const Results* r, std::string Cycle::*field, bool auto_only = false) {
+// The distinct non-empty values of an exit record `field` in first-seen order, joined by '/'; "-"
+// when there are none.
+std::string distinct_values(const Results* r, std::string ExitRecord::*field, bool auto_only = false) {
   std::vector<std::string> values;
   if (r)
     for (const auto& c : r->cycles) {
-      const std::string& value = c.*field;
+      const std::string& value = c.exit.*field;
       if ((auto_only && !runs_auto(c)) || value.empty()) continue;
       if (std::find(values.begin(), values.end(), value) == values.end()) values.push_back(value);
     }
@@ -126,10 +123,10 @@ MatrixSummary summarize_matrix(const std::vector<MatrixEntry>& entries, TableSty
   t[0].insert(t[0].end(), {"lost", "cycles", "status"});
   for (const auto& line : lines) {
     const Results* r = line.results ? &*line.results : nullptr;
-    std::vector<std::string> cells{line.entry->label, distinct_values(r, &Cycle::rcu),
-                                   distinct_values(r, &Cycle::preempt), distinct_values(r, &Cycle::picked, true)};
+    std::vector<std::string> cells{line.entry->label, distinct_values(r, &ExitRecord::rcu),
+                                   distinct_values(r, &ExitRecord::preempt), distinct_values(r, &ExitRecord::picked, true)};
     for (const auto& column : columns) {
-      auto sample = r ? metric_sample(*r, column, Metric::exit_ns) : std::vector<double>{};
+      auto sample = r ? metric_sample(*r, column, Metric::total_ns) : std::vector<double>{};
       cells.push_back(sample.empty() ? "-" : format_ms(summarize(sample).p50));
     }
     if (r) {

@@ -20,7 +20,7 @@ constexpr double kNsPerMs = 1e6;
 std::string metric_title(Metric m) {
   switch (m) {
     case Metric::syscall_ns: return "rmmod syscall (delete_module, user space clock)";
-    case Metric::exit_ns: return "module exit path (record total_ns)";
+    case Metric::total_ns: return "module exit path (record total_ns)";
     case Metric::wait_ns: return "strategy wait (record wait_ns)";
   }
   return "?";
@@ -37,7 +37,7 @@ std::string ratio_cell(const Results& r, const Row& row, Metric m, const std::ve
 void append_table(std::string& out, const Results& r, Metric m, TableStyle style) {
   const auto rows = rows_present(r);
   if (rows.empty()) return;
-  const bool with_limit = m == Metric::exit_ns;
+  const bool with_limit = m == Metric::total_ns;
   const auto values = callbacks_present(r);
   Table t{{"strategy", "n", "p50", "p90", "p99", fmt::format("p50 / {} [95% CI]", reference_strategy(r))}};
   if (with_limit) t[0].insert(t[0].end(), {"limit", "p50 / limit"});
@@ -104,7 +104,8 @@ std::string format_ms(double ns) { return fmt::format("{:.3f}", ns / kNsPerMs); 
 
 std::string reference_strategy(const Results& r) {
   auto names = strategies_present(r);
-  if (names.empty() || std::find(names.begin(), names.end(), "barrier") != names.end()) return "barrier";
+  if (names.empty() || std::find(names.begin(), names.end(), kBaselineStrategy) != names.end())
+    return std::string(kBaselineStrategy);
   return names.front();
 }
 
@@ -112,8 +113,8 @@ std::optional<double> limit_ns(const Results& r, unsigned callbacks) {
   std::vector<double> gp, cost;
   for (const auto& c : r.cycles) {
     if (c.callbacks != callbacks) continue;
-    if (c.exp_gp_ns) gp.push_back(static_cast<double>(c.exp_gp_ns));
-    if (c.cb_cost_ns) cost.push_back(static_cast<double>(c.cb_cost_ns));
+    if (c.init.exp_gp_ns) gp.push_back(static_cast<double>(c.init.exp_gp_ns));
+    if (c.init.cb_cost_ns) cost.push_back(static_cast<double>(c.init.cb_cost_ns));
   }
   if (gp.empty() || (cost.empty() && callbacks != 0)) return std::nullopt;
   return summarize(gp).p50 + (cost.empty() ? 0.0 : static_cast<double>(callbacks) * summarize(cost).p50);
@@ -124,10 +125,10 @@ std::string format_callback_memory(const Results& r) {
   for (auto cb : callbacks_present(r)) {
     const Cycle* peak = nullptr;
     for (const auto& c : r.cycles)
-      if (c.callbacks == cb && c.peak_bytes && (!peak || c.peak_bytes > peak->peak_bytes)) peak = &c;
+      if (c.callbacks == cb && c.exit.peak_bytes && (!peak || c.exit.peak_bytes > peak->exit.peak_bytes)) peak = &c;
     if (peak)
-      parts.push_back(fmt::format("callbacks={}: {} pending, {:.1f} KiB", cb, peak->peak_pending,
-                                  static_cast<double>(peak->peak_bytes) / 1024.0));
+      parts.push_back(fmt::format("callbacks={}: {} pending, {:.1f} KiB", cb, peak->exit.peak_pending,
+                                  static_cast<double>(peak->exit.peak_bytes) / 1024.0));
   }
   if (parts.empty()) return "";
   return fmt::format("\npeak callback memory per load (max over cycles): {}\n", fmt::join(parts, "; "));
@@ -138,7 +139,7 @@ std::string format_report(const Results& r, bool with_problems, TableStyle style
                                 r.cpus, fmt::join(callbacks_present(r), "/"), r.cycles.size(),
                                 r.params.empty() ? "" : fmt::format(", params {}", fmt::join(r.params, " ")),
                                 r.interrupted ? " (interrupted)" : "");
-  for (auto m : {Metric::syscall_ns, Metric::exit_ns}) {
+  for (auto m : {Metric::syscall_ns, Metric::total_ns}) {
     out += '\n';
     append_table(out, r, m, style);
   }
@@ -166,7 +167,7 @@ std::optional<unsigned> cdf_callbacks(const Results& r) {
 std::string plot_script(const std::vector<PlotInput>& inputs, const std::string& png) {
   std::string data, cdf[2], scaling;
   int block = 0;
-  const Metric metrics[2] = {Metric::exit_ns, Metric::syscall_ns};
+  const Metric metrics[2] = {Metric::total_ns, Metric::syscall_ns};
   for (const auto& in : inputs) {
     auto prefix = [&](const std::string& name) { return in.label.empty() ? name : in.label + ": " + name; };
     const auto shown = cdf_callbacks(in.results);
@@ -190,7 +191,7 @@ std::string plot_script(const std::vector<PlotInput>& inputs, const std::string&
     for (const auto& name : strategies_present(in.results)) {
       std::string points;
       for (auto cb : values) {
-        auto sample = metric_sample(in.results, Row{name, cb}, Metric::exit_ns);
+        auto sample = metric_sample(in.results, Row{name, cb}, Metric::total_ns);
         if (cb > 0 && !sample.empty()) points += fmt::format("{} {:.6f}\n", cb, summarize(sample).p50 / kNsPerMs);
       }
       if (points.empty()) continue;

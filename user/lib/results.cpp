@@ -4,59 +4,85 @@
 
 #include <algorithm>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
+#include <set>
 
+#include "rcu_unload/strategy_spec.hpp"
 #include "rcu_unload/text.hpp"
 
 namespace rcu_unload {
 
 using nlohmann::json;
 
+namespace {
+
+// A cycle's keys the harness sets; they come first, so a record key of the same name (tag,
+// strategy: the run checks that the records agree) is not written again.
+constexpr std::string_view kCycleKeys[] = {"cycle", "tag", "strategy", "callbacks", "syscall_ns"};
+
+// Format 1 wrote the exit record's total_ns as exit_ns.
+std::string_view format1_name(std::string_view record_key) { return record_key == "total_ns" ? "exit_ns" : record_key; }
+
+}  // namespace
+
+// One flat object: the harness's keys, then every exit record key, then the init record keys the
+// exit record does not have (a key of both, such as enqueued, is the exit record's).
 void to_json(json& j, const Cycle& c) {
-  j = {{"cycle", c.cycle},           {"tag", c.tag},             {"strategy", c.strategy}, {"picked", c.picked},
-       {"syscall_ns", c.syscall_ns}, {"exit_ns", c.exit_ns},     {"wait_ns", c.wait_ns},   {"enqueued", c.enqueued},
-       {"invoked", c.invoked},       {"callbacks", c.callbacks}, {"gp_ns", c.gp_ns},       {"rounds", c.rounds},
-       {"stop_ns", c.stop_ns},       {"readers", c.readers},     {"churn", c.churn},       {"flavor", c.flavor},
-       {"rcu", c.rcu},               {"preempt", c.preempt},     {"exp_gp_ns", c.exp_gp_ns}, {"cb_cost_ns", c.cb_cost_ns},
-       {"peak_pending", c.peak_pending}, {"peak_bytes", c.peak_bytes}};
+  j = {{"cycle", c.cycle}, {"tag", c.tag}, {"strategy", c.strategy}, {"callbacks", c.callbacks},
+       {"syscall_ns", c.syscall_ns}};
+  auto add = [&j](std::string_view key, const auto& value) {
+    if (!j.contains(std::string(key))) j[std::string(key)] = value;
+  };
+  auto add_record = [&add](const auto& record) {
+    record.for_each_field(record, add);
+    for (const auto& [key, value] : record.unknown) add(key, value);
+  };
+  add_record(c.exit);
+  add_record(c.init);
 }
 
-// The fields of the first format-1 files are required, later ones default to 0 (strings to "").
-void from_json(const json& j, Cycle& c) {
+namespace {
+
+// Both formats through the records' field tables; a record key the file lacks stays 0 or "", and a
+// key no table lists is kept as the exit record's unknown key.
+Cycle cycle_from_json(const json& j, int format) {
+  Cycle c;
   j.at("cycle").get_to(c.cycle);
   j.at("tag").get_to(c.tag);
   j.at("strategy").get_to(c.strategy);
-  j.at("picked").get_to(c.picked);
   j.at("syscall_ns").get_to(c.syscall_ns);
-  j.at("exit_ns").get_to(c.exit_ns);
-  j.at("wait_ns").get_to(c.wait_ns);
-  j.at("enqueued").get_to(c.enqueued);
-  j.at("invoked").get_to(c.invoked);
   c.callbacks = j.value("callbacks", 0u);
-  c.gp_ns = j.value("gp_ns", std::uint64_t{0});
-  c.rounds = j.value("rounds", std::uint64_t{0});
-  c.stop_ns = j.value("stop_ns", std::uint64_t{0});
-  c.readers = j.value("readers", std::uint64_t{0});
-  c.churn = j.value("churn", std::uint64_t{0});
-  c.flavor = j.value("flavor", "");
-  c.rcu = j.value("rcu", "");
-  c.preempt = j.value("preempt", "");
-  c.exp_gp_ns = j.value("exp_gp_ns", std::uint64_t{0});
-  c.cb_cost_ns = j.value("cb_cost_ns", std::uint64_t{0});
-  c.peak_pending = j.value("peak_pending", std::uint64_t{0});
-  c.peak_bytes = j.value("peak_bytes", std::uint64_t{0});
+  std::set<std::string, std::less<>> read(std::begin(kCycleKeys), std::end(kCycleKeys));
+  auto read_field = [&](std::string_view key, auto& value) {
+    const std::string name(format == 1 ? format1_name(key) : key);
+    read.insert(name);
+    if (auto it = j.find(name); it != j.end()) it->get_to(value);
+  };
+  c.exit.for_each_field(c.exit, read_field);
+  c.init.for_each_field(c.init, read_field);
+  // The cycle's strategy is the spec; the records were loaded with its strategy name.
+  const auto spec = parse_strategy_spec(c.strategy);
+  c.init.strategy = c.exit.strategy = spec ? spec->name : c.strategy;
+  c.init.tag = c.exit.tag = c.tag;
+  for (const auto& [key, value] : j.items())
+    if (!read.count(key)) c.exit.unknown[key] = value.is_string() ? value.get<std::string>() : value.dump();
+  return c;
 }
+
+}  // namespace
 
 std::vector<std::string> cycle_problems(const Cycle& c) {
   std::vector<std::string> problems;
   // Churn producers add callbacks after load: then only fewer than asked is wrong.
-  if (c.churn == 0 ? c.enqueued != c.callbacks : c.enqueued < c.callbacks)
-    problems.push_back(fmt::format("enqueued {} callbacks, asked for {}", c.enqueued, c.callbacks));
+  const ExitRecord& e = c.exit;
+  if (e.churn == 0 ? e.enqueued != c.callbacks : e.enqueued < c.callbacks)
+    problems.push_back(fmt::format("enqueued {} callbacks, asked for {}", e.enqueued, c.callbacks));
   if (lost_callbacks(c))
-    problems.push_back(fmt::format("invoked {} of {} callbacks before unload returned", c.invoked, c.enqueued));
+    problems.push_back(fmt::format("invoked {} of {} callbacks before unload returned", e.invoked, e.enqueued));
   if (c.syscall_ns == 0) problems.emplace_back("syscall_ns is 0");
-  if (c.exit_ns == 0) problems.emplace_back("exit_ns (total_ns) is 0 or missing");
-  if (c.wait_ns == 0) problems.emplace_back("wait_ns is 0 or missing");
+  if (e.total_ns == 0) problems.emplace_back("total_ns is 0 or missing");
+  if (e.wait_ns == 0) problems.emplace_back("wait_ns is 0 or missing");
   return problems;
 }
 
@@ -69,7 +95,7 @@ Combination cycle_combination(std::size_t cycle, std::size_t strategies, std::si
 std::string_view metric_name(Metric m) {
   switch (m) {
     case Metric::syscall_ns: return "syscall_ns";
-    case Metric::exit_ns: return "exit_ns";
+    case Metric::total_ns: return "total_ns";
     case Metric::wait_ns: return "wait_ns";
   }
   return "?";
@@ -78,8 +104,8 @@ std::string_view metric_name(Metric m) {
 std::uint64_t metric_value(const Cycle& c, Metric m) {
   switch (m) {
     case Metric::syscall_ns: return c.syscall_ns;
-    case Metric::exit_ns: return c.exit_ns;
-    case Metric::wait_ns: return c.wait_ns;
+    case Metric::total_ns: return c.exit.total_ns;
+    case Metric::wait_ns: return c.exit.wait_ns;
   }
   return 0;
 }
@@ -157,8 +183,10 @@ Result<Results> results_from_json(std::string_view text) {
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded()) return error("results are not valid JSON");
   if (!j.is_object()) return error("results JSON is not an object");
-  if (j.value("format", 0) != kResultsFormat)
-    return error(fmt::format("results JSON format is {}, expected {}", j.value("format", json()).dump(), kResultsFormat));
+  const int format = j.value("format", 0);
+  if (format != 1 && format != kResultsFormat)
+    return error(fmt::format("results JSON format is {}, expected 1 or {}", j.value("format", json()).dump(),
+                             kResultsFormat));
   try {
     Results r;
     r.kernel = j.value("kernel", "");
@@ -173,14 +201,15 @@ Result<Results> results_from_json(std::string_view text) {
     r.strategies = j.at("strategies").get<std::vector<std::string>>();
     r.params = j.value("params", std::vector<std::string>{});
     r.interrupted = j.value("interrupted", false);
-    r.cycles = j.at("cycles").get<std::vector<Cycle>>();
-    for (std::size_t i = 0; i < r.cycles.size(); ++i)
-      if (!j.at("cycles").at(i).contains("callbacks") && !r.callbacks.empty()) r.cycles[i].callbacks = r.callbacks.front();
+    for (const auto& cycle : j.at("cycles")) {
+      r.cycles.push_back(cycle_from_json(cycle, format));
+      if (!cycle.contains("callbacks") && !r.callbacks.empty()) r.cycles.back().callbacks = r.callbacks.front();
+    }
     r.errors = j.value("errors", std::vector<std::string>{});
     r.warnings = j.value("warnings", std::vector<std::string>{});
     return r;
   } catch (const json::exception& e) {
-    return error(fmt::format("results JSON does not match format {}: {}", kResultsFormat, e.what()));
+    return error(fmt::format("results JSON does not match format {}: {}", format, e.what()));
   }
 }
 

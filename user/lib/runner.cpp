@@ -2,10 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstring>
 #include <ctime>
 
-#include "rcu_unload/options.hpp"
 #include "rcu_unload/system_info.hpp"
 
 namespace rcu_unload {
@@ -43,45 +43,68 @@ std::optional<std::string> config_problem(const RunConfig& config, const RunEnvi
   if (config.strategies.empty()) return std::string("no strategy to run");
   if (config.callbacks.empty()) return std::string("no callbacks value to run");
   for (const auto& spec : config.strategies) {
-    auto parsed = parse_strategy_spec(spec);
-    if (!parsed) return fmt::format("unknown strategy '{}'", spec);
-    if (!parsed->knobs) continue;
-    if (!env.knobs) return fmt::format("strategy {} needs the RCU knobs, which this run cannot reach", spec);
+    if (!spec.knobs) continue;
+    if (!env.knobs) return fmt::format("strategy {} needs the RCU knobs, which this run cannot reach", spec.text());
     for (const auto& knob : unload_knobs())
-      if (auto value = env.knobs->read(knob.path); !value) return fmt::format("strategy {}: {}", spec, value.error());
+      if (auto value = env.knobs->read(knob.path); !value)
+        return fmt::format("strategy {}: {}", spec.text(), value.error());
   }
   return std::nullopt;
 }
 
-class CycleLoop {
+bool expands(const std::vector<StrategySpec>& specs) {
+  return std::any_of(specs.begin(), specs.end(), [](const StrategySpec& s) { return s.is_every(); });
+}
+
+using Where = std::function<std::string(std::string_view)>;
+
+// The module's loads and unloads of one run. A step that fails puts the reason in results.errors,
+// with the module's log lines, and leaves the module unloaded where it can.
+class Session {
  public:
-  CycleLoop(const RunConfig& config, RunEnvironment& env, Results& results)
+  Session(const RunConfig& config, RunEnvironment& env, Results& results)
       : config_(config), env_(env), results_(results) {}
 
-  // False once the loop must stop; the reason is already in results_.errors.
-  bool run(unsigned i) {
+  // The init record's applies= of one load with callbacks=0 and the run's params, unloaded at once.
+  std::optional<std::string> probe_applies() {
+    const std::uint64_t tag = config_.tag_base - 1;
+    const std::string options = module_options(0, tag, std::string(kAutoStrategy), config_.params);
+    const Where where = [&](std::string_view what) {
+      return fmt::format("probe load for strategy {} (tag {}): {}", kEveryStrategy, tag, what);
+    };
+    auto init = load(options, tag, where);
+    if (!init) return std::nullopt;
+    if (int rc = env_.module.remove(); rc < 0) {
+      fail(where(fmt::format("unloading failed: {}; the module may still be loaded", errno_text(rc))));
+      return std::nullopt;
+    }
+    if (!exit_record(tag, where) || !no_error_records(tag, where)) return std::nullopt;
+    if (init->applies.empty()) {
+      fail(where("the init record has no applies= (a module older than this harness?)"));
+      return std::nullopt;
+    }
+    return init->applies;
+  }
+
+  // False once the loop must stop.
+  bool run_cycle(unsigned i) {
     const auto combo = cycle_combination(i, config_.strategies.size(), config_.callbacks.size());
-    const std::string& spec = config_.strategies[combo.strategy];
-    const StrategySpec strategy = parse_strategy_spec(spec).value_or(StrategySpec{spec, false});
+    const StrategySpec& spec = config_.strategies[combo.strategy];
     const unsigned callbacks = config_.callbacks[combo.callbacks];
     const std::uint64_t tag = config_.tag_base + i;
-    const std::string options = module_options(callbacks, tag, strategy.name, config_.params);
-    auto where = [&](std::string_view what) {
-      return fmt::format("cycle {} ({}, {} callbacks, tag {}): {}", i, spec, callbacks, tag, what);
+    const std::string options = module_options(callbacks, tag, spec.name, config_.params);
+    const Where where = [&](std::string_view what) {
+      return fmt::format("cycle {} ({}, {} callbacks, tag {}): {}", i, spec.text(), callbacks, tag, what);
     };
 
-    if (int rc = env_.module.insert(options); rc < 0)
-      return fail(where(fmt::format("loading with '{}' failed: {}", options, errno_text(rc))));
-
-    auto init = env_.records.wait_for("init", tag, config_.record_timeout);
-    if (!init) return fail_and_unload(where(init.error()));
-    if (init->u64("enqueued") != callbacks)
-      return fail_and_unload(where(fmt::format("init record enqueued={} but callbacks={}",
-                                               init->text("enqueued").value_or("?"), callbacks)));
+    auto init = load(options, tag, where);
+    if (!init) return false;
+    if (init->enqueued != callbacks)
+      return fail_and_unload(where(fmt::format("init record enqueued={} but callbacks={}", init->enqueued, callbacks)));
 
     // The knobs are set for the timed removal only and restored before anything else can fail.
     std::optional<KnobGuard> knobs;
-    if (strategy.knobs) {
+    if (spec.knobs) {
       auto guard = KnobGuard::apply(*env_.knobs, unload_knobs());
       if (!guard) return fail_and_unload(where(guard.error()));
       knobs.emplace(std::move(*guard));
@@ -95,47 +118,72 @@ class CycleLoop {
                              not_restored)));
     if (!not_restored.empty()) return fail(where(join({}, not_restored)));
 
-    auto exit = env_.records.wait_for("exit", tag, config_.record_timeout);
-    if (!exit) return fail(where(exit.error()));
+    auto exit = exit_record(tag, where);
+    if (!exit) return false;
 
     Cycle c;
     c.cycle = i;
     c.tag = tag;
-    c.strategy = spec;
-    c.picked = exit->text("picked").value_or("");
-    c.syscall_ns = syscall_ns;
-    c.exit_ns = exit->u64("total_ns").value_or(0);
-    c.wait_ns = exit->u64("wait_ns").value_or(0);
-    c.enqueued = exit->u64("enqueued").value_or(0);
-    c.invoked = exit->u64("invoked").value_or(0);
+    c.strategy = spec.text();
     c.callbacks = callbacks;
-    c.gp_ns = exit->u64("gp_ns").value_or(0);
-    c.rounds = exit->u64("rounds").value_or(0);
-    c.stop_ns = exit->u64("stop_ns").value_or(0);
-    c.readers = exit->u64("readers").value_or(0);
-    c.churn = exit->u64("churn").value_or(0);
-    c.flavor = exit->text("flavor").value_or("");
-    c.rcu = exit->text("rcu").value_or("");
-    c.preempt = exit->text("preempt").value_or("");
-    c.exp_gp_ns = init->u64("exp_gp_ns").value_or(0);
-    c.cb_cost_ns = init->u64("cb_cost_ns").value_or(0);
-    c.peak_pending = exit->u64("peak_pending").value_or(0);
-    c.peak_bytes = exit->u64("peak_bytes").value_or(0);
+    c.syscall_ns = syscall_ns;
+    c.init = std::move(*init);
+    c.exit = std::move(*exit);
     results_.cycles.push_back(c);
     if (env_.on_cycle) env_.on_cycle(c);
 
     auto problems = cycle_problems(c);
-    if (exit->text("strategy") != strategy.name)
-      problems.push_back(fmt::format("exit record strategy={} but asked for {}", exit->text("strategy").value_or("?"),
-                                     strategy.name));
-    for (const auto& line : env_.records.take_diagnostics())
-      if (auto record = parse_record(line); record && record->kind == "error" && record->u64("tag") == tag)
-        problems.push_back("module reported: " + line);
+    if (c.exit.strategy != spec.name)
+      problems.push_back(fmt::format("exit record strategy={} but asked for {}", c.exit.strategy, spec.name));
+    add_error_records(tag, problems);
     if (problems.empty()) return true;
     return fail(where(join({}, problems)));
   }
 
  private:
+  // Loads with `options` and reads the init record of `tag`; on a failure the module is unloaded.
+  std::optional<InitRecord> load(const std::string& options, std::uint64_t tag, const Where& where) {
+    if (int rc = env_.module.insert(options); rc < 0) {
+      fail(where(fmt::format("loading with '{}' failed: {}", options, errno_text(rc))));
+      return std::nullopt;
+    }
+    auto init = awaited<InitRecord>(tag);
+    if (!init) {
+      fail_and_unload(where(init.error()));
+      return std::nullopt;
+    }
+    return std::move(*init);
+  }
+
+  std::optional<ExitRecord> exit_record(std::uint64_t tag, const Where& where) {
+    auto exit = awaited<ExitRecord>(tag);
+    if (!exit) {
+      fail(where(exit.error()));
+      return std::nullopt;
+    }
+    return std::move(*exit);
+  }
+
+  // The init or exit record of `tag`, typed.
+  template <class Fields>
+  Result<Fields> awaited(std::uint64_t tag) {
+    auto record = env_.records.wait_for(Fields::kind, tag, config_.record_timeout);
+    if (!record) return error(record.error());
+    return typed_record<Fields>(*record);
+  }
+
+  void add_error_records(std::uint64_t tag, std::vector<std::string>& problems) {
+    for (const auto& line : env_.records.take_diagnostics())
+      if (auto record = parse_record(line); record && record->kind == "error" && record->u64("tag") == tag)
+        problems.push_back("module reported: " + line);
+  }
+
+  bool no_error_records(std::uint64_t tag, const Where& where) {
+    std::vector<std::string> problems;
+    add_error_records(tag, problems);
+    return problems.empty() || fail(where(join({}, problems)));
+  }
+
   bool fail(std::string message) {
     for (const auto& line : env_.records.take_diagnostics()) message += "\n  module log: " + line;
     results_.errors.push_back(std::move(message));
@@ -152,13 +200,26 @@ class CycleLoop {
   Results& results_;
 };
 
+// The run's specs with `all` expanded through a probe load; nullopt after putting the reason in results.errors.
+std::optional<std::vector<StrategySpec>> expanded_specs(const RunConfig& config, RunEnvironment& env, Results& r) {
+  if (!expands(config.strategies)) return config.strategies;
+  auto applies = Session(config, env, r).probe_applies();
+  if (!applies) return std::nullopt;
+  auto specs = expand_every_strategy(config.strategies, *applies);
+  if (!specs) {
+    r.errors.push_back(specs.error());
+    return std::nullopt;
+  }
+  return std::move(*specs);
+}
+
 }  // namespace
 
 RunOutcome run_cycles(const RunConfig& config, RunEnvironment& env) {
   RunOutcome out;
   Results& r = out.results;
   r.callbacks = config.callbacks;
-  r.strategies = config.strategies;
+  r.strategies = spec_texts(config.strategies);
   r.params = config.params;
 
   // Plain values rather than std::optional: g++ 12 warns falsely about optionals crossing the loop.
@@ -166,14 +227,17 @@ RunOutcome run_cycles(const RunConfig& config, RunEnvironment& env) {
   const bool have_before = env.taint && read_into(env.taint, before);
   if (auto problem = config_problem(config, env)) {
     r.errors.push_back(std::move(*problem));
-  } else {
-    CycleLoop loop(config, env, r);
-    for (unsigned i = 0; i < config.cycles; ++i) {
+  } else if (auto specs = expanded_specs(config, env, r)) {
+    RunConfig expanded = config;
+    expanded.strategies = std::move(*specs);
+    r.strategies = spec_texts(expanded.strategies);
+    Session session(expanded, env, r);
+    for (unsigned i = 0; i < expanded.cycles; ++i) {
       if (env.stop.load()) {
         r.interrupted = true;
         break;
       }
-      if (!loop.run(i)) break;
+      if (!session.run_cycle(i)) break;
     }
   }
 

@@ -2,12 +2,44 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <utility>
 
 #include "rcu_unload/system_info.hpp"
 
 namespace rcu_unload {
+
+namespace {
+
+// Whether `all` or `all+knobs` among `expected` yields the file's spec `text`.
+bool yielded_by_every(const std::string& text, const std::vector<StrategySpec>& expected) {
+  const auto spec = parse_strategy_spec(text);
+  if (!spec || spec->is_every() || spec->name == kUnsafeStrategy) return false;
+  return std::any_of(expected.begin(), expected.end(),
+                     [&](const StrategySpec& e) { return e.is_every() && e.knobs == spec->knobs; });
+}
+
+// The specs the cycles must follow, and what is wrong with the file's list against the expected one.
+std::vector<std::string> expected_strategies(const Results& r, const Expectation& expect,
+                                             std::vector<std::string>& problems) {
+  const auto texts = spec_texts(expect.strategies);
+  if (expect.strategies.empty()) return r.strategies;
+  const bool expanded = std::any_of(expect.strategies.begin(), expect.strategies.end(),
+                                    [](const StrategySpec& s) { return s.is_every(); });
+  if (!expanded) {
+    if (r.strategies != texts)
+      problems.push_back(
+          fmt::format("strategies are [{}], expected [{}]", fmt::join(r.strategies, ", "), fmt::join(texts, ", ")));
+    return texts;
+  }
+  for (const auto& text : r.strategies)
+    if (std::find(texts.begin(), texts.end(), text) == texts.end() && !yielded_by_every(text, expect.strategies))
+      problems.push_back(fmt::format("strategy {} in the results is none of [{}]", text, fmt::join(texts, ", ")));
+  return r.strategies;
+}
+
+}  // namespace
 
 std::vector<std::string> verify_results(const Results& r, const Expectation& expect) {
   std::vector<std::string> problems;
@@ -17,9 +49,7 @@ std::vector<std::string> verify_results(const Results& r, const Expectation& exp
   for (const auto& e : r.errors) add("run error: " + e);
   if (r.new_taint) add(fmt::format("the kernel became tainted during the run: {}", describe_taint(r.new_taint)));
 
-  const auto& strategies = expect.strategies.empty() ? r.strategies : expect.strategies;
-  if (!expect.strategies.empty() && r.strategies != expect.strategies)
-    add(fmt::format("strategies are [{}], expected [{}]", fmt::join(r.strategies, ", "), fmt::join(expect.strategies, ", ")));
+  const auto strategies = expected_strategies(r, expect, problems);
   if (strategies.empty()) add("no strategies in the results");
   const auto& callbacks = expect.callbacks.empty() ? r.callbacks : expect.callbacks;
   if (!expect.callbacks.empty() && r.callbacks != expect.callbacks)
@@ -55,9 +85,9 @@ std::vector<std::string> verify_results(const Results& r, const Expectation& exp
     for (const auto& c : r.cycles) {
       if (c.strategy != spec) continue;
       checked = true;
-      if (c.picked != pick)
-        add(fmt::format("cycle {} ({}): picked {}, expected {}", c.cycle, spec, c.picked.empty() ? "nothing" : c.picked,
-                        pick));
+      if (c.exit.picked != pick)
+        add(fmt::format("cycle {} ({}): picked {}, expected {}", c.cycle, spec,
+                        c.exit.picked.empty() ? "nothing" : c.exit.picked, pick));
     }
     if (!checked) add(fmt::format("no {} cycles to check the pick {} against", spec, pick));
   }

@@ -1,5 +1,5 @@
 #pragma once
-// Results JSON, format 1 (docs/interfaces.md).
+// Results JSON (docs/interfaces.md).
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -8,37 +8,24 @@
 #include <utility>
 #include <vector>
 
+#include "rcu_unload/contract.hpp"
 #include "rcu_unload/result.hpp"
 #include "rcu_unload/statistics.hpp"
 
 namespace rcu_unload {
 
-inline constexpr int kResultsFormat = 1;
+// 2: a cycle's record fields are named as in the records (total_ns, was exit_ns). Format-1 files
+// still load.
+inline constexpr int kResultsFormat = 2;
 
 struct Cycle {
   unsigned cycle = 0;
   std::uint64_t tag = 0;
-  std::string strategy;  // the spec, e.g. "force-qs+knobs"
-  std::string picked;
-  std::uint64_t syscall_ns = 0;  // delete_module() as seen from user space
-  std::uint64_t exit_ns = 0;     // the module's total_ns for its exit function
-  std::uint64_t wait_ns = 0;     // the strategy's share of exit_ns
-  std::uint64_t enqueued = 0;
-  std::uint64_t invoked = 0;
-  // Added later: files without them read as 0 ("" for the strings, the run's first callbacks value).
+  std::string strategy;          // the spec, e.g. "force-qs+knobs"
   unsigned callbacks = 0;        // asked for at load
-  std::uint64_t gp_ns = 0;       // exit record
-  std::uint64_t rounds = 0;
-  std::uint64_t stop_ns = 0;
-  std::uint64_t readers = 0;
-  std::uint64_t churn = 0;
-  std::string flavor;
-  std::string rcu;      // exit record: tree, tree-preempt or tiny
-  std::string preempt;  // exit record: none, voluntary, full or rt
-  std::uint64_t exp_gp_ns = 0;   // init record, measured only with measure_limit=1
-  std::uint64_t cb_cost_ns = 0;  // likewise
-  std::uint64_t peak_pending = 0;  // exit record: most callbacks pending at once since load
-  std::uint64_t peak_bytes = 0;    // and the slab memory they held
+  std::uint64_t syscall_ns = 0;  // delete_module() as seen from user space
+  InitRecord init;               // the module's records of this load
+  ExitRecord exit;
 };
 
 struct Results {
@@ -58,7 +45,7 @@ struct Results {
 };
 
 // The module returned from its exit function before all of its callbacks had run.
-inline bool lost_callbacks(const Cycle& c) { return c.invoked != c.enqueued; }
+inline bool lost_callbacks(const Cycle& c) { return c.exit.invoked != c.exit.enqueued; }
 
 // What is wrong with one cycle: lost or extra callbacks (against c.callbacks), non-positive
 // timings. Empty when fine.
@@ -72,8 +59,9 @@ struct Combination {
 };
 Combination cycle_combination(std::size_t cycle, std::size_t strategies, std::size_t callbacks);
 
-enum class Metric { syscall_ns, exit_ns, wait_ns };
-inline constexpr Metric kSummaryMetrics[] = {Metric::syscall_ns, Metric::exit_ns, Metric::wait_ns};
+// The syscall as timed from user space, the module's exit function and its strategy's wait.
+enum class Metric { syscall_ns, total_ns, wait_ns };
+inline constexpr Metric kSummaryMetrics[] = {Metric::syscall_ns, Metric::total_ns, Metric::wait_ns};
 std::string_view metric_name(Metric m);
 std::uint64_t metric_value(const Cycle& c, Metric m);
 

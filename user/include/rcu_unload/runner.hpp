@@ -6,26 +6,22 @@
 #include <functional>
 #include <optional>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "rcu_unload/kernel_interfaces.hpp"
 #include "rcu_unload/knobs.hpp"
 #include "rcu_unload/results.hpp"
+#include "rcu_unload/strategy_spec.hpp"
 
 namespace rcu_unload {
 
 struct RunConfig {
-  RunConfig(std::vector<std::string> s, unsigned n, std::vector<unsigned> cbs, std::uint64_t tag0,
-            std::vector<std::string> extra = {})
-      : strategies(std::move(s)), cycles(n), callbacks(std::move(cbs)), tag_base(tag0), params(std::move(extra)) {}
-
-  // Specs (NAME or NAME+knobs); cycle i runs cycle_combination(i, strategies, callbacks).
-  std::vector<std::string> strategies;
+  // Cycle i runs cycle_combination(i, strategies, callbacks); `all` is expanded before cycle 0.
+  std::vector<StrategySpec> strategies;
   unsigned cycles = 1;  // in total
   std::vector<unsigned> callbacks;
   std::uint64_t tag_base = 1;
-  std::vector<std::string> params;  // KEY=VALUE module options appended for every cycle
+  std::vector<std::string> params;  // KEY=VALUE module options appended for every load
   std::chrono::milliseconds record_timeout{10'000};
 };
 
@@ -48,7 +44,10 @@ struct RunOutcome {
   int exit_code = 0;
 };
 
-// Stops at the first failing cycle, after making sure the module is unloaded.
+// With `all` among the strategies, first loads the module once with callbacks=0 and the run's
+// params, reads which strategies apply from its init record and unloads it (the probe, tag
+// tag_base - 1); the results list the expanded specs. Stops at the first failing cycle, after
+// making sure the module is unloaded.
 RunOutcome run_cycles(const RunConfig& config, RunEnvironment& env);
 
 // The module options for one cycle, e.g. "callbacks=1000 tag=7 strategy=barrier readers=2".

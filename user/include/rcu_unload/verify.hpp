@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "rcu_unload/results.hpp"
+#include "rcu_unload/strategy_spec.hpp"
 
 namespace rcu_unload {
 
@@ -14,7 +15,9 @@ namespace rcu_unload {
 // same --strategy and --callbacks lists produces).
 struct Expectation {
   std::optional<unsigned> cycles;       // per strategy x callbacks; default: whatever the file has
-  std::vector<std::string> strategies;  // specs; default: the file's own list
+  // Default: the file's own list. `all` (or all+knobs) stands for what the run expanded it to: the
+  // file's specs, each of which must then be one given here or, but unsafe-none, one `all` yields.
+  std::vector<StrategySpec> strategies;
   std::vector<unsigned> callbacks;      // default: the file's own list
   // Strategy spec -> the strategy every cycle of that spec must have picked (e.g. auto -> direct);
   // a spec without cycles is a problem too, or a misspelt run would pass unchecked.

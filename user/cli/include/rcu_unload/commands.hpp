@@ -9,10 +9,10 @@ namespace rcu_unload {
 // Installs SIGINT/SIGTERM handlers that only set the returned flag.
 const std::atomic<bool>& stop_on_signals();
 
-int run_command(const Options& o);
-int report_command(const Options& o);
-int verify_command(const Options& o);
-int matrix_command(const Options& o);
-int dispatch(const Options& o);
+int run_command(const RunOptions& o);
+int report_command(const ReportOptions& o);
+int verify_command(const VerifyOptions& o);
+int matrix_command(const MatrixOptions& o);
+int dispatch(const Subcommand& command);
 
 }  // namespace rcu_unload
