@@ -12,6 +12,9 @@ constexpr unsigned int limit_samples = 1000;
 
 const char *const rcu_type_names[] = {"tiny", "tree", "tree-preempt"};
 const char *const preempt_names[] = {"none", "voluntary", "full", "rt"};
+#define RU_FLAVOR_NAME(ident, name, help) name,
+const char *const flavor_names[] = {RU_FLAVOR_LIST(RU_FLAVOR_NAME)};
+#undef RU_FLAVOR_NAME
 #define RU_ERROR_NAME(ident, name) name,
 const char *const error_names[] = {RU_ERROR_LIST(RU_ERROR_NAME)};
 #undef RU_ERROR_NAME
@@ -76,7 +79,8 @@ bool params_valid(const ru_params &params, const ru_kernel_info &kernel)
 		return refuse("churn", params.churn, "needs at most 64 online CPUs");
 	const rcu_flavor *flavor = ru_flavor_get(params.flavor);
 	if (!flavor) {
-		ru_log(RU_LOG_ERR, "invalid flavor=%d: this kernel does not have it", params.flavor);
+		ru_log(RU_LOG_ERR, "invalid flavor=%s: this kernel does not have it",
+		       flavor_names[params.flavor]);
 		return false;
 	}
 	if ((params.force_steps & RU_FORCE_KICK) && !flavor->kick_each_cpu)

@@ -165,7 +165,7 @@ const refusal_case refusal_cases[] = {
 	 "invalid strategy=sync-exp: does not apply to flavor=tasks on tree RCU"},
 	{"Tasks RCU on a kernel without it", fake::kernel::tree().without_tasks_rcu(),
 	 [](ru_params &p) { strategy_is(p, RU_STRATEGY_auto, RU_FLAVOR_tasks); },
-	 "invalid flavor=2: this kernel does not have it"},
+	 "invalid flavor=tasks: this kernel does not have it"},
 	{"churn on more than 64 CPUs", fake::kernel::tree(65), [](ru_params &p) { p.churn = 1; },
 	 "invalid churn=1: needs at most 64 online CPUs"},
 };
