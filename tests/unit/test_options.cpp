@@ -96,7 +96,7 @@ TEST_CASE("every strategy of rcu_unload.h is accepted, with and without +knobs, 
   for (const auto& s : kStrategies) {
     const std::string name(s.name);
     auto o = parsed<RunOptions>({"run", "--module", kExisting, "--strategy", name, "--strategy", name + "+knobs"});
-    CHECK(o.config.strategies == std::vector<StrategySpec>{{name, false}, {name, true}});
+    CHECK(o.config.strategies == std::vector<StrategySpec>{{name, 0}, {name, kAllKnobs}});
     CHECK(is_known_strategy(s.name));
     CHECK_FALSE(s.help.empty());
   }

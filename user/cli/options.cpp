@@ -1,6 +1,8 @@
 #include "rcu_unload/options.hpp"
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <algorithm>
 #include <cctype>
 #include <limits>
@@ -35,7 +37,8 @@ std::string strategy_list(std::string_view except = {}) {
 
 std::string unknown_spec(std::string_view spec) {
   return "unknown strategy '" + std::string(spec) + "' (known: " + strategy_list() + ", or " +
-         std::string(kEveryStrategy) + "; each may end in " + std::string(kKnobsSuffix) + ")";
+         std::string(kEveryStrategy) + "; each may end in " + std::string(kKnobsSuffix) + " or in +GROUP for " +
+         fmt::format("{}", fmt::join(kKnobGroups, ", ")) + ")";
 }
 
 }  // namespace
@@ -120,7 +123,8 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
   run->add_option("--cycles", config.cycles, "total number of load/unload cycles")
       ->check(CLI::Range(1u, std::numeric_limits<unsigned>::max()));
   add_strategies(*run, run_specs,
-                 "unload strategy, NAME or NAME+knobs (sets the kernel's RCU knobs around the removal); repeat to "
+                 "unload strategy, NAME or NAME+knobs (sets the kernel's RCU knobs around the removal; NAME+GROUP "
+                 "only some: " + fmt::format("{}", fmt::join(kKnobGroups, ", ")) + "); repeat to "
                  "interleave several cycle by cycle (default " + std::string(kBaselineStrategy) + "). NAME is" +
                      strategy_help());
   std::vector<unsigned> run_callbacks;

@@ -1,6 +1,7 @@
 #include "rcu_unload/knobs.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -28,7 +29,28 @@ std::optional<std::string> KnobFiles::write(std::string_view path, const std::st
   return std::nullopt;
 }
 
-std::vector<Knob> unload_knobs() { return {kUnloadKnobs.begin(), kUnloadKnobs.end()}; }
+std::vector<Knob> unload_knobs(KnobSet set) {
+  std::vector<Knob> knobs;
+  for (const auto& knob : kUnloadKnobs)
+    if (set & (1U << knob.group)) knobs.push_back(knob);
+  return knobs;
+}
+
+Result<std::vector<Knob>> present_knobs(const KnobFiles& files, KnobSet set) {
+  std::vector<Knob> present;
+  std::vector<std::string> missing;
+  for (const auto& knob : unload_knobs(set)) {
+    if (auto value = files.read(knob.path)) {
+      present.push_back(knob);
+    } else if (!knob.optional) {
+      return error(value.error());
+    } else {
+      missing.push_back(files.where(knob.path));
+    }
+  }
+  if (present.empty() && set) return error(fmt::format("this kernel has no {}", fmt::join(missing, ", ")));
+  return present;
+}
 
 Result<KnobGuard> KnobGuard::apply(const KnobFiles& files, const std::vector<Knob>& knobs) {
   KnobGuard guard(files);

@@ -45,9 +45,8 @@ std::optional<std::string> config_problem(const RunConfig& config, const RunEnvi
   for (const auto& spec : config.strategies) {
     if (!spec.knobs) continue;
     if (!env.knobs) return fmt::format("strategy {} needs the RCU knobs, which this run cannot reach", spec.text());
-    for (const auto& knob : unload_knobs())
-      if (auto value = env.knobs->read(knob.path); !value)
-        return fmt::format("strategy {}: {}", spec.text(), value.error());
+    if (auto present = present_knobs(*env.knobs, spec.knobs); !present)
+      return fmt::format("strategy {}: {}", spec.text(), present.error());
   }
   return std::nullopt;
 }
@@ -105,7 +104,9 @@ class Session {
     // The knobs are set for the timed removal only and restored before anything else can fail.
     std::optional<KnobGuard> knobs;
     if (spec.knobs) {
-      auto guard = KnobGuard::apply(*env_.knobs, unload_knobs());
+      auto present = present_knobs(*env_.knobs, spec.knobs);
+      if (!present) return fail_and_unload(where(present.error()));
+      auto guard = KnobGuard::apply(*env_.knobs, *present);
       if (!guard) return fail_and_unload(where(guard.error()));
       knobs.emplace(std::move(*guard));
     }

@@ -8,13 +8,34 @@ namespace rcu_unload {
 
 std::optional<StrategySpec> parse_strategy_spec(std::string_view spec) {
   StrategySpec parsed;
-  if (spec.size() > kKnobsSuffix.size() && spec.substr(spec.size() - kKnobsSuffix.size()) == kKnobsSuffix) {
-    parsed.knobs = true;
-    spec.remove_suffix(kKnobsSuffix.size());
+  const auto plus = std::min(spec.find('+'), spec.size());
+  const auto name = spec.substr(0, plus);
+  if (!is_known_strategy(name) && name != kEveryStrategy) return std::nullopt;
+  parsed.name = std::string(name);
+  for (auto rest = spec.substr(plus); !rest.empty();) {
+    rest.remove_prefix(1);
+    const auto suffix = rest.substr(0, std::min(rest.find('+'), rest.size()));
+    rest.remove_prefix(suffix.size());
+    KnobSet named = 0;
+    if ("+" + std::string(suffix) == kKnobsSuffix) {
+      named = kAllKnobs;
+    } else {
+      const auto group = std::find(kKnobGroups.begin(), kKnobGroups.end(), suffix);
+      if (group == kKnobGroups.end()) return std::nullopt;
+      named = 1U << (group - kKnobGroups.begin());
+    }
+    if (parsed.knobs & named) return std::nullopt;
+    parsed.knobs |= named;
   }
-  if (!is_known_strategy(spec) && spec != kEveryStrategy) return std::nullopt;
-  parsed.name = std::string(spec);
   return parsed;
+}
+
+std::string StrategySpec::text() const {
+  if (knobs == kAllKnobs) return name + std::string(kKnobsSuffix);
+  std::string text = name;
+  for (std::size_t group = 0; group < kKnobGroups.size(); ++group)
+    if (knobs & (1U << group)) text += "+" + std::string(kKnobGroups[group]);
+  return text;
 }
 
 std::vector<std::string> spec_texts(const std::vector<StrategySpec>& specs) {

@@ -10,17 +10,26 @@
 
 namespace rcu_unload {
 
+// What a strategy spec names, NAME+GROUP; NAME+knobs is every group.
+inline constexpr std::array<std::string_view, 3> kKnobGroups = {"expedited", "fqs", "wake"};
+using KnobSet = unsigned;  // bit i: kKnobGroups[i]
+inline constexpr KnobSet kAllKnobs = (1U << kKnobGroups.size()) - 1;
+
 struct Knob {
+  unsigned group;          // index into kKnobGroups
   std::string_view path;   // absolute sysfs path
   std::string_view value;  // written for the removal, the old value is put back right after
+  bool optional = false;   // not on every kernel: left out where its file is missing
 };
 
-// The only list of knobs: an expedited synchronize_rcu() in free_module() and the fastest
-// force-quiescent-state scans.
-inline constexpr std::array<Knob, 3> kUnloadKnobs = {{
-    {"/sys/kernel/rcu_expedited", "1"},
-    {"/sys/module/rcutree/parameters/jiffies_till_first_fqs", "0"},
-    {"/sys/module/rcutree/parameters/jiffies_till_next_fqs", "1"},
+// The only list of knobs: an expedited synchronize_rcu() in free_module() (and in
+// ftrace_release_mod()), the fastest force-quiescent-state scans, and (6.9 on) synchronize_rcu()
+// callers woken by the grace-period kthread itself rather than through a callback.
+inline constexpr std::array<Knob, 4> kUnloadKnobs = {{
+    {0, "/sys/kernel/rcu_expedited", "1"},
+    {1, "/sys/module/rcutree/parameters/jiffies_till_first_fqs", "0"},
+    {1, "/sys/module/rcutree/parameters/jiffies_till_next_fqs", "1"},
+    {2, "/sys/module/rcutree/parameters/rcu_normal_wake_from_gp", "1", true},
 }};
 
 // Reads and writes knob files below a root directory ("" for the real /sys; tests use a temp dir).
@@ -62,6 +71,11 @@ class KnobGuard {
   std::vector<Saved> saved_;
 };
 
-std::vector<Knob> unload_knobs();
+// The knobs of the groups in `set`, in list order.
+std::vector<Knob> unload_knobs(KnobSet set = kAllKnobs);
+
+// The knobs of `set` this kernel has; an error names a required one that cannot be read, or a set
+// left empty (its only group's knobs are all missing here).
+Result<std::vector<Knob>> present_knobs(const KnobFiles& files, KnobSet set);
 
 }  // namespace rcu_unload

@@ -1,13 +1,15 @@
 #pragma once
 // A strategy as `run` and `verify` take it and as results name it: a module strategy, optionally
 // with "+knobs" (the harness sets the kernel's runtime RCU knobs around that cycle's removal, see
-// knobs.hpp), or `all`, which a run expands to the strategies that apply on its kernel.
+// knobs.hpp) or "+GROUP" for some of them (kKnobGroups, e.g. kick+expedited+fqs), or `all`, which
+// a run expands to the strategies that apply on its kernel.
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "rcu_unload/contract.hpp"
+#include "rcu_unload/knobs.hpp"
 #include "rcu_unload/result.hpp"
 
 namespace rcu_unload {
@@ -18,14 +20,15 @@ static_assert(!is_known_strategy(kEveryStrategy), "`all` would hide a module str
 
 struct StrategySpec {
   std::string name;  // what the module is loaded with (strategy=NAME), or `all`
-  bool knobs = false;
+  KnobSet knobs = 0;
 
   bool is_every() const { return name == kEveryStrategy; }
-  std::string text() const { return knobs ? name + std::string(kKnobsSuffix) : name; }
+  std::string text() const;
   bool operator==(const StrategySpec& other) const { return name == other.name && knobs == other.knobs; }
 };
 
-// nullopt unless `spec` is a known strategy or `all`, optionally followed by "+knobs".
+// nullopt unless `spec` is a known strategy or `all`, optionally followed by "+knobs" or by
+// "+GROUP"s, each group once.
 std::optional<StrategySpec> parse_strategy_spec(std::string_view spec);
 
 std::vector<std::string> spec_texts(const std::vector<StrategySpec>& specs);
