@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-# results.py ratio RESULTS.json SPEC [--reference SPEC] [--field exit_ns] [--callbacks N]
+# results.py ratio RESULTS.json SPEC [--reference SPEC] [--field total_ns] [--callbacks N]
 # Reads a results JSON of `rcu-unload run` (docs/interfaces.md, "Results JSON") and prints one
 # Markdown row fragment, "REF-p50 | SPEC-p50 | ratio [low, high]": the p50 (nearest rank, in ms) of
-# FIELD (default exit_ns, the module exit path) over the cycles of the reference spec (default
+# FIELD (default total_ns, the module exit path) over the cycles of the reference spec (default
 # barrier) and of SPEC, and p50(SPEC) / p50(reference) with a 95% bootstrap CI (2000 resamples of
 # each side's median, seeded: the same file gives the same row; the harness's report computes the
 # same interval with another generator, so the bounds can differ in the last digit). --callbacks
@@ -26,7 +26,13 @@ def percentile(sorted_values, p):
     return sorted_values[rank - 1]
 
 
+# Results format 1 named the exit record's total_ns exit_ns.
+FORMAT_1_NAMES = {'total_ns': 'exit_ns'}
+
+
 def sample(results, spec, field, callbacks=None):
+    if results.get('format', 1) == 1:
+        field = FORMAT_1_NAMES.get(field, field)
     return sorted(float(c.get(field, 0)) for c in results['cycles']
                   if c['strategy'] == spec and (callbacks is None or c.get('callbacks') == callbacks))
 
@@ -52,7 +58,7 @@ def main(argv):
     ratio.add_argument('results')
     ratio.add_argument('spec')
     ratio.add_argument('--reference', default='barrier')
-    ratio.add_argument('--field', default='exit_ns')
+    ratio.add_argument('--field', default="total_ns")
     ratio.add_argument('--callbacks', type=int)
     args = parser.parse_args(argv[1:])
     with open(args.results) as f:
