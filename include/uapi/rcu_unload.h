@@ -52,7 +52,7 @@
 	X(STOP_MACHINE, 2, "stop_machine() on every CPU (a momentary dyntick-idle state)")      \
 	X(FQS, 4, "rcu_force_quiescent_state(): the grace-period kthread scans now")            \
 	X(KICK, 8, "IPI every CPU to raise RCU_SOFTIRQ, so rcu_core() runs there now")
-#define RU_FORCE_STEP_DESC(ident, bit, help) " " #bit ": " help ";"
+#define RU_FORCE_STEP_DESC(ident, bit, help) "; " #bit " " help
 
 /*
  * Numeric module parameters: X(name, type, default, min, max, "description"), type one
@@ -68,7 +68,7 @@
 	X(reader_hold_us, uint, 10, 0, 10000, "length of each reader critical section, in us")  \
 	X(churn, uint, 0, 0, 1000, "callbacks per ms each CPU's producer enqueues while loaded") \
 	X(force_steps, uint, 5, 0, 15,                                                           \
-	  "force ingredients, a mask of" RU_FORCE_STEP_LIST(RU_FORCE_STEP_DESC))                 \
+	  "force ingredients, a mask" RU_FORCE_STEP_LIST(RU_FORCE_STEP_DESC))                 \
 	X(force_interval_us, uint, 100, 10, 100000, "pause between expediting rounds, in us")    \
 	X(measure_limit, bool, 0, 0, 1,                                                          \
 	  "at load, time one expedited grace period and one callback's cost (init record)")     \
