@@ -80,6 +80,7 @@ extern "C" int ru_expediter_init(void)
 {
 	ru_kernel_info kernel;
 
+	state = expediter_state{};
 	ru_get_kernel_info(&kernel);
 	state.flavor = ru_flavor_get(RU_FLAVOR_vanilla);
 	if (!state.flavor->expedite) {
