@@ -15,8 +15,7 @@
 // Not where callbacks are offloaded (rcu_nocbs=, nohz_full=): a burst of call_rcu()
 // goes to the CPU's bypass list, and on kernels with CONFIG_RCU_LAZY (Debian's 6.12)
 // callbacks may be lazy; only rcu_barrier() flushes both at once, the rcuog kthread
-// a jiffy (bypass) or up to 10 s (lazy) later. Measured: 14.9 ms exit p50 against
-// force-qs's 3.9 on 6.1 with rcu_nocbs=all; 10 s, this unit's timeout, on 6.12.
+// a jiffy (bypass) or up to 10 s (lazy) later (docs/bench has what that cost).
 #include "strategy.hpp"
 
 namespace {
