@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <ctime>
+#include <limits>
 
 #include "rcu_unload/system_info.hpp"
 
@@ -232,6 +233,17 @@ RunOutcome run_cycles(const RunConfig& config, RunEnvironment& env) {
     RunConfig expanded = config;
     expanded.strategies = std::move(*specs);
     r.strategies = spec_texts(expanded.strategies);
+    if (config.cycles_per_combination) {
+      const std::uint64_t total = std::uint64_t{config.cycles_per_combination} * expanded.strategies.size() *
+                                  expanded.callbacks.size();
+      if (total > std::numeric_limits<unsigned>::max() ||
+          config.tag_base + total < config.tag_base)  // the tags must not wrap either
+        r.errors.push_back(fmt::format("{} cycles per combination x {} strategies x {} callbacks values is too many",
+                                       config.cycles_per_combination, expanded.strategies.size(),
+                                       expanded.callbacks.size()));
+      expanded.cycles = r.errors.empty() ? static_cast<unsigned>(total) : 0;
+    }
+    if (env.on_start && r.errors.empty()) env.on_start(expanded.cycles, r);
     Session session(expanded, env, r);
     for (unsigned i = 0; i < expanded.cycles; ++i) {
       if (env.stop.load()) {

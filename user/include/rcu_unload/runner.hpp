@@ -18,7 +18,10 @@ namespace rcu_unload {
 struct RunConfig {
   // Cycle i runs cycle_combination(i, strategies, callbacks); `all` is expanded before cycle 0.
   std::vector<StrategySpec> strategies;
-  unsigned cycles = 1;  // in total
+  unsigned cycles = 1;  // in total, unless cycles_per_combination is set
+  // When non-zero: the run is this many cycles per strategy spec x callbacks value, the total
+  // computed after `all` is expanded (cycles is then ignored).
+  unsigned cycles_per_combination = 0;
   std::vector<unsigned> callbacks;
   std::uint64_t tag_base = 1;
   std::vector<std::string> params;  // KEY=VALUE module options appended for every load
@@ -35,7 +38,10 @@ struct RunEnvironment {
   const std::atomic<bool>& stop;  // set from a signal handler; honoured between cycles
   std::function<std::uint64_t()> now_ns = monotonic_ns;
   std::function<std::optional<std::uint64_t>()> taint;  // empty: taint not checked
-  std::function<void(const Cycle&)> on_cycle;            // progress report, may be empty
+  std::function<void(const Cycle&)> on_cycle;            // after each recorded cycle, may be empty
+  // Once before cycle 0, after `all` is expanded: the total cycle count and the results so far
+  // (strategies, callbacks, params); may be empty.
+  std::function<void(unsigned total, const Results&)> on_start;
   const KnobFiles* knobs = nullptr;  // needed by +knobs strategies; tests point it at a temp dir
 };
 
