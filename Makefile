@@ -10,7 +10,7 @@ STRATEGIES ?= all
 # KERNEL-NAME[:APPEND] configurations `make run` boots; names as in scripts/fetch-kernel.sh.
 RUN_CONFIGS ?= deb-6.1-amd64:preempt=none deb-6.1-amd64:preempt=full deb-6.1-rt
 
-.PHONY: all deps user kernels unit test run bench matrix clean
+.PHONY: all deps user kernels unit test run bench bench-modules matrix clean
 all: user
 
 deps:
@@ -41,12 +41,22 @@ run: user
 		scripts/guest-run.sh --kernel $$kernel --append "$$append" --out $$out \
 			--cycles-per $(CYCLES) -- --callbacks $(CALLBACKS) $(addprefix --strategy ,$(STRATEGIES)); \
 		$(HARNESS) report $$out/results.json; \
+		echo "== $$kernel $$append: fuse, plain against the resident expediter, $(CYCLES) cycles each"; \
+		scripts/guest-run.sh --kernel $$kernel --append "$$append" --out $$out-fuse --module fuse \
+			--cycles-per $(CYCLES) -- --callbacks 0 --strategy plain --strategy plain+expedite; \
+		$(HARNESS) report $$out-fuse/results.json; \
 	done
 
 # The benchmark: the bench experiments of configs/experiments.tsv (BENCH="LABEL..." for some),
 # every strategy spec x callbacks interleaved in one boot each.
 bench: user
 	scripts/bench.sh $(if $(BENCH_CYCLES),--cycles $(BENCH_CYCLES)) $(BENCH)
+
+# The kernel's own modules (fuse, overlay, squashfs, nf_conntrack, bridge) and rcu_unload's barrier,
+# plain against the resident expediter and the knobs, on 6.1 and 6.12, idle=poll and default rows:
+# the bench-modules lines of configs/experiments.tsv (BENCH="LABEL..." for some). Idle host only.
+bench-modules: user
+	scripts/bench.sh --suite bench-modules $(if $(BENCH_CYCLES),--cycles $(BENCH_CYCLES)) $(BENCH)
 
 # The matrix experiments of configs/experiments.tsv (MATRIX="LABEL..." for some), one summary table.
 matrix: user

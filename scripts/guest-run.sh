@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
 # guest-run.sh --kernel NAME --out DIR [--append "CMDLINE"] [--smp N] [--timeout S]
-#              [--harness BIN] [--cycles-per N] -- RCU-UNLOAD-RUN-ARGS...
+#              [--harness BIN] [--cycles-per N] [--module PATH|NAME] [--job FILE]
+#              -- RCU-UNLOAD-RUN-ARGS...
 # One boot, end to end: fetch or build the kernel NAME (get-kernel.sh: Debian's deb-*, or a
 # configuration in configs/), build rcu_unload.ko against it, build the initramfs, boot QEMU running
 # `rcu-unload run --module /rcu_unload.ko RCU-UNLOAD-RUN-ARGS... --json /results.json`,
 # and leave DIR/results.json and DIR/console.log. Exit status as qemu-run.sh's.
+# --module: time another module instead of /rcu_unload.ko, e.g. `--module fuse` (a name from the
+# guest's /lib/modules/<release>: fuse, overlay, squashfs, nf_conntrack, bridge, see
+# guest-modules.sh) or a path inside the guest; after the run the job fails (status 4) if that
+# module or rcu_unload_expediter is still loaded. --job FILE: boot with this job script instead
+# (RCU-UNLOAD-RUN-ARGS are then ignored).
 # --cycles-per N: the run gets --cycles N x specs x callbacks values (RCU-UNLOAD-RUN-ARGS then has
 # no --cycles). A spec `all` or `all+knobs` counts as the strategies the module's init record
 # reports in applies= (unsafe-none left out), which the job learns by loading the module once with
@@ -15,6 +21,7 @@ source "$(dirname "$0")/common.sh"
 top=$(cd "$RCU_UNLOAD_SCRIPTS/.." && pwd)
 
 name='' out='' append='' smp=2 timeout=600 harness=$top/build/user/rcu-unload cycles_per=''
+module='' job_file=''
 while (($#)); do
     case $1 in
         --kernel) name=${2:?--kernel needs a value}; shift 2 ;;
@@ -24,6 +31,8 @@ while (($#)); do
         --timeout) timeout=${2:?--timeout needs a value}; shift 2 ;;
         --harness) harness=${2:?--harness needs a value}; shift 2 ;;
         --cycles-per) cycles_per=${2:?--cycles-per needs a value}; shift 2 ;;
+        --module) module=${2:?--module needs a value}; shift 2 ;;
+        --job) job_file=${2:?--job needs a value}; shift 2 ;;
         --) shift; break ;;
         -h | --help) usage ;;
         *) log "unknown argument '$1'"; usage ;;
@@ -88,12 +97,29 @@ JOB
         printf 'exec /bin/rcu-unload run --module /rcu_unload.ko --cycles $((%d * (%d + %d * n) * %d))' \
             "$cycles_per" "$named" "$alls" "$ncb"
     else
-        printf 'exec /bin/rcu-unload run --module /rcu_unload.ko'
+        if [[ -n $module ]]; then
+            printf '/bin/rcu-unload run --module %q' "$module"
+        else
+            printf 'exec /bin/rcu-unload run --module /rcu_unload.ko'
+        fi
         quoted "${cycles_arg[@]}"
     fi
     quoted "$@"
     printf ' --json /results.json\n'
+    if [[ -n $module ]]; then
+        # Nothing may stay loaded: the module (its dependencies are left loaded on purpose) and the expediter.
+        m=${module##*/}
+        m=${m%%.ko*}
+        m=${m//-/_}
+        cat <<JOB
+rc=\$?
+left=\$(sed -n 's/^\($m\|rcu_unload_expediter\) .*/\1/p' /proc/modules | tr '\n' ' ')
+[ -z "\$left" ] || { echo "rcu-unload job: left loaded: \$left"; [ \$rc -ne 0 ] || rc=4; }
+exit \$rc
+JOB
+    fi
 } >"$job"
+[[ -z $job_file ]] || cp "$job_file" "$job"
 rm -f "$out/results.json"
 exec "$RCU_UNLOAD_SCRIPTS/qemu-run.sh" --kernel "$kdir/vmlinuz" --initrd "$base" --job "$job" \
     --append "$append" --smp "$smp" --timeout "$timeout" --log "$out/console.log" \

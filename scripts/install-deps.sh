@@ -17,6 +17,8 @@ packages=(
     gcc make flex bison bc perl libc6-dev libelf-dev libssl-dev
     # guest images and boots
     qemu-system-x86 busybox-static cpio gzip
+    # depmod: modules.dep for the kernel modules guests carry (guest-modules.sh)
+    kmod
     # fetch-kernel.sh decompresses the kernel once so the guest boots without unpacking it
     xz-utils zstd lz4
 )

@@ -1,23 +1,25 @@
 #!/usr/bin/env bash
-# mkinitramfs.sh --out FILE --harness BIN --module KO [--extra SRC[=DEST]]...
+# mkinitramfs.sh --out FILE --harness BIN --module KO [--extra SRC[=DEST]]... [--tree DIR]...
 # Build the base guest initramfs (gzip'd newc cpio, reproducible): busybox (Debian's
 # busybox-static) with its applet links, /init = scripts/guest-init, the harness at
 # /bin/rcu-unload (debug info stripped) with every shared library ldd lists and the ELF
 # interpreter at the same paths, the module at /rcu_unload.ko, and each --extra file at DEST
-# (default /basename; dynamically linked executables bring their libraries too).
+# (default /basename; dynamically linked executables bring their libraries too), and each --tree
+# DIR's contents at / (the kernel's own modules with their modules.dep, from guest-modules.sh).
 # /job.sh comes per boot from mkjob.sh.
 set -euo pipefail
 # shellcheck source=common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 out='' harness='' module=''
-extras=()
+extras=() trees=()
 while (($#)); do
     case $1 in
         --out) out=${2:?--out needs a value}; shift 2 ;;
         --harness) harness=${2:?--harness needs a value}; shift 2 ;;
         --module) module=${2:?--module needs a value}; shift 2 ;;
         --extra) extras+=("${2:?--extra needs a value}"); shift 2 ;;
+        --tree) trees+=("${2:?--tree needs a value}"); shift 2 ;;
         -h | --help) usage ;;
         *) log "unknown argument '$1'"; usage ;;
     esac
@@ -81,6 +83,11 @@ for spec in "${extras[@]}"; do
     need_file "$_src" "extra file (--extra $spec)"
     add_file "$_src" "$_dest"
     add_libs "$_src"
+done
+for dir in "${trees[@]}"; do
+    [[ -d $dir ]] || die "--tree $dir is not a directory"
+    (cd "$dir" && find . -mindepth 1 ! -name .modules -print0 | cpio -p0dm --quiet "$stage") ||
+        die "copying the tree $dir into the initramfs failed"
 done
 mkdir -p "$(dirname "$out")"
 cpio_gz_from_dir "$stage" "$out"

@@ -11,6 +11,13 @@
 #   unsafe:allowed  (unsafe-none, allow_unsafe=1) the premature unload is caught: a kernel crash,
 #                   or the harness's report of callbacks left pending; never a pass
 #   unsafe:detected the kernel itself reports it (KASAN or an oops; the DEBUG kernel)
+#   sigkill:expediter  (specs MODULE:...) the harness is SIGKILLed while the expediter is on, around
+#                   MODULE's removal; the expediter must switch itself off after max_on_ms (active
+#                   0, timed_out counted) and unload, and a new harness then runs 2 cycles each of
+#                   plain and plain+expedite that verify
+# Specs MODULE:SPEC,... time the kernel's own module MODULE (guest-run.sh --module; the guest
+# carries fuse, overlay, squashfs, nf_conntrack, bridge) with SPECs plain, plain+expedite, ...;
+# nothing may stay loaded after the run.
 # Every boot also fails on a kernel splat on the console (qemu-run.sh). Writes DIR/status, one
 # word: ok, build-failed, timeout, splat, boot-failed, run-failed, verify-failed, not-refused,
 # not-caught or not-detected; DIR/console.log, DIR/results.json. Exit status 0 only for ok.
@@ -44,9 +51,15 @@ done
 [[ $params != - ]] || params=''
 [[ $vcpus != - ]] || vcpus=2
 case $check in
-    - | pick:?* | refused:?* | unsafe:allowed | unsafe:detected) ;;
-    *) die "--check: '$check' is none of -, pick:NAME, refused:REGEX, unsafe:allowed, unsafe:detected" ;;
+    - | pick:?* | refused:?* | unsafe:allowed | unsafe:detected | sigkill:expediter) ;;
+    *) die "--check: '$check' is none of -, pick:NAME, refused:REGEX, unsafe:allowed, unsafe:detected, sigkill:expediter" ;;
 esac
+# MODULE:SPEC,...: another module than rcu_unload, which enqueues no callbacks (callbacks 0).
+module=''
+if [[ $specs =~ ^([A-Za-z0-9_.-]+):(.+)$ ]]; then
+    module=${BASH_REMATCH[1]} specs=${BASH_REMATCH[2]} callbacks=0
+fi
+[[ $check != sigkill:* || -n $module ]] || die "--check $check needs specs MODULE:..."
 need_file "$harness" "harness (build it with 'make user')"
 
 what="$kernel${append:+ ($append)} [$specs${params:+; $params}]"
@@ -77,9 +90,55 @@ if [[ -n $params ]]; then
     for p in "${list[@]}"; do param_args+=(--param "$p"); done
 fi
 
+module_args=()
+[[ -z $module ]] || module_args=(--module "$module")
+if [[ $check == sigkill:expediter ]]; then
+    # The job kills the harness with SIGKILL as soon as the expediter reads active=1 (during the
+    # removal), retrying where the kill landed after the harness had switched it off already.
+    cycles=2 specs=plain,plain+expedite strategy_args=(--strategy plain --strategy plain+expedite)
+    module_args+=(--job "$out/sigkill-job.sh")
+    cat >"$out/sigkill-job.sh" <<JOB
+#!/bin/sh
+m=$module
+a=/sys/module/rcu_unload_expediter/parameters/active
+s=/sys/module/rcu_unload_expediter/parameters/stats
+try=0
+while :; do
+    try=\$((try + 1))
+    [ \$try -le 10 ] || { echo "rcu-unload job: FAIL never killed the harness while the expediter was on"; exit 5; }
+    /bin/rcu-unload run --module \$m --strategy plain+expedite --cycles 100000 >/tmp/run.log 2>&1 &
+    pid=\$!
+    n=0
+    while [ ! -e \$a ]; do
+        n=\$((n + 1))
+        [ \$n -lt 200000 ] || { echo "rcu-unload job: FAIL the expediter never loaded"; cat /tmp/run.log; exit 5; }
+    done
+    while [ "\$(cat \$a 2>/dev/null)" != 1 ]; do :; done
+    kill -9 \$pid
+    wait \$pid 2>/dev/null
+    on=\$(cat \$a)
+    echo "rcu-unload job: try \$try: harness SIGKILLed, expediter active=\$on"
+    [ "\$on" = 1 ] && break
+    rmmod rcu_unload_expediter; rmmod \$m 2>/dev/null
+done
+sleep 6
+on=\$(cat \$a)
+stats=\$(cat \$s)
+echo "rcu-unload job: 6 s later: active=\$on stats: \$stats"
+[ "\$on" = 0 ] || { echo "rcu-unload job: FAIL the expediter is still on"; exit 6; }
+case " \$stats " in *" timed_out=0 "*) echo "rcu-unload job: FAIL it did not time out"; exit 6 ;; esac
+rmmod rcu_unload_expediter || { echo "rcu-unload job: FAIL cannot unload the expediter"; exit 7; }
+rmmod \$m 2>/dev/null
+echo "rcu-unload job: the expediter switched itself off and unloaded; a new harness:"
+/bin/rcu-unload run --module \$m --strategy plain --strategy plain+expedite --cycles 4 --json /results.json || exit \$?
+left=\$(sed -n 's/^\($module\|rcu_unload_expediter\) .*/\\1/p' /proc/modules | tr '\\n' ' ')
+[ -z "\$left" ] || { echo "rcu-unload job: left loaded: \$left"; exit 4; }
+JOB
+fi
+
 set +e
 "$RCU_UNLOAD_SCRIPTS/guest-run.sh" --kernel "$kernel" --append "$append" --out "$out" \
-    --smp "$vcpus" --harness "$harness" --timeout "$timeout" --cycles-per "$cycles" -- \
+    --smp "$vcpus" --harness "$harness" --timeout "$timeout" --cycles-per "$cycles" "${module_args[@]}" -- \
     "${strategy_args[@]}" "${callbacks_args[@]}" "${param_args[@]}"
 rc=$?
 set -e
@@ -94,12 +153,12 @@ boot_word() {
 }
 
 case $check in
-    - | pick:*)
+    - | pick:* | sigkill:*)
         ((rc == 0)) || finish "$(boot_word "$rc" run-failed)" "boot status $rc"
         verify_args=(--cycles "$cycles" "${callbacks_args[@]}")
         # With `all` the specs the run expanded are the file's own.
         [[ ,$specs, == *,all,* || ,$specs, == *,all+knobs,* ]] || verify_args+=("${strategy_args[@]}")
-        [[ $check == - ]] || verify_args+=(--expect-pick "auto=${check#pick:}")
+        [[ $check != pick:* ]] || verify_args+=(--expect-pick "auto=${check#pick:}")
         "$harness" verify "$out/results.json" "${verify_args[@]}" >"$out/verify.log" 2>&1 ||
             { cat "$out/verify.log" >&2; finish verify-failed "rcu-unload verify: $out/verify.log"; }
         ;;

@@ -36,6 +36,7 @@ class FakeKernel final : public ModuleBackend, public RecordSource {
   std::string applies = "auto,barrier,sync-exp,force-qs,force-qs-own,boost,kick,unsafe-none";
   std::map<std::uint64_t, int> remove_error;           // tag -> -errno of remove(), module stays loaded
   std::function<void()> on_remove;
+  bool kernel_ignores_unknown = false;  // as the real kernel: log "unknown parameter ... ignored", load
 
   // Like the module: an unknown parameter or a bad value is -EINVAL after an "invalid" line.
   int insert(const std::string& options) override {
@@ -45,11 +46,17 @@ class FakeKernel final : public ModuleBackend, public RecordSource {
       log(it->second);
       return -EINVAL;
     }
-    for (const auto& [key, value] : params_)
+    for (const auto& [key, value] : params_) {
+      // The kernel itself ignores a parameter the module does not have, with a line, and loads it.
+      if (kernel_ignores_unknown && !known_param(key)) {
+        log(fmt::format("rcu_unload: unknown parameter '{}' ignored", key));
+        continue;
+      }
       if (!known_param(key) || (key == "readers" && !parse_u64(value))) {
         log(fmt::format("rcu_unload: invalid {}={}: not a known parameter or value", key, value));
         return -EINVAL;
       }
+    }
     // auto always loads: it picks among what applies.
     if (!applies.empty() && strategy_ != kAutoStrategy &&
         ("," + applies + ",").find("," + strategy_ + ",") == std::string::npos) {

@@ -5,23 +5,23 @@
 #include <csignal>
 #include <cstdio>
 
+#include "rcu_unload/expediter.hpp"
 #include "rcu_unload/kmsg_reader.hpp"
+#include "rcu_unload/lifecycle.hpp"
 #include "rcu_unload/matrix.hpp"
 #include "rcu_unload/module_loader.hpp"
 #include "rcu_unload/report.hpp"
 #include "rcu_unload/runner.hpp"
 #include "rcu_unload/system_info.hpp"
 #include "rcu_unload/text.hpp"
+#include "rcu_unload/unload_trace.hpp"
 #include "rcu_unload/verify.hpp"
 
 namespace rcu_unload {
 
 namespace {
 
-std::atomic<bool> g_stop{false};
 static_assert(std::atomic<bool>::is_always_lock_free, "the signal handler needs a lock-free flag");
-
-extern "C" void request_stop(int) { g_stop.store(true); }
 
 int fail(const std::string& message) {
   fmt::print(stderr, "rcu-unload: {}\n", message);
@@ -30,24 +30,43 @@ int fail(const std::string& message) {
 
 }  // namespace
 
-const std::atomic<bool>& stop_on_signals() {
-  // No SA_RESTART: a blocking wait wakes up, and the loop finishes the current cycle before stopping.
-  struct sigaction sa {};
-  sa.sa_handler = request_stop;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
-  return g_stop;
-}
+// Every catchable signal (lifecycle.hpp): terminating ones stop the run after the current cycle.
+const std::atomic<bool>& stop_on_signals() { return install_signal_handlers(); }
 
 int run_command(const RunOptions& o) {
+  // --- module lifecycle (issues 11, 13): one harness at a time, knobs a dead run left changed put
+  // back, the module resolved by path or name, the expediter for +expedite, unload phases ---
+  const auto& stop = stop_on_signals();
+  auto lock = RunLock::acquire(state_dir() + "/lock");
+  if (!lock) return fail(lock.error());
+  const KnobFiles sysfs({}, state_dir() + "/knobs.state");
+  if (auto recovered = recover_knobs(sysfs)) {
+    if (!*recovered) return fail(recovered->error());
+    fmt::print(stderr, "rcu-unload: {}\n", **recovered);
+  }
   auto loader = ModuleLoader::open(o.module);
   if (!loader) return fail(loader.error());
   auto reader = KmsgReader::open();
   if (!reader) return fail(reader.error());
 
-  const KnobFiles sysfs;
-  RunEnvironment env{**loader, **reader, stop_on_signals()};
+  RunEnvironment env{**loader, **reader, stop};
+  std::unique_ptr<ResidentExpediter> expediter;
+  if (std::any_of(o.config.strategies.begin(), o.config.strategies.end(),
+                  [](const StrategySpec& s) { return s.expedite; })) {
+    std::vector<std::string> notes;
+    auto loaded = ResidentExpediter::load(o.expediter.empty() ? default_expediter_path(o.module) : o.expediter, notes);
+    for (const auto& n : notes) fmt::print(stderr, "rcu-unload: {}\n", n);
+    if (!loaded) return fail(loaded.error());
+    expediter = std::move(*loaded);
+    env.expediter = &expediter->control();
+  }
+  std::unique_ptr<UnloadTrace> trace;
+  if ((*loader)->name() != kOurModule) trace = UnloadTrace::open((*loader)->name());
+  if (trace) env.unload_phases = [&](std::uint64_t start, std::uint64_t end) { return trace->phases(start, end); };
+  env.remover_stack = [](long tid) {
+    return read_text_file(fmt::format("/proc/self/task/{}/stack", tid)).value_or("(unreadable)");
+  };
+  // --- end module lifecycle ---
   env.knobs = &sysfs;
   env.taint = [] { return read_taint(); };
   env.on_cycle = [&](const Cycle& c) {
@@ -57,6 +76,11 @@ int run_command(const RunOptions& o) {
                c.exit.enqueued);
   };
   auto outcome = run_cycles(o.config, env);
+  if (expediter)
+    if (auto problem = expediter->unload()) {
+      outcome.results.errors.push_back(*problem);
+      outcome.exit_code = kExitFailure;
+    }
   if ((*loader)->loaded()) {
     int rc = (*loader)->remove();
     outcome.results.errors.push_back(fmt::format("the module was still loaded after the run; unloading it {}",
@@ -69,7 +93,7 @@ int run_command(const RunOptions& o) {
   outcome.results.cmdline = info.cmdline;
   outcome.results.cpus = info.cpus;
 
-  fmt::print("{}", format_report(outcome.results, false));
+  if (!outcome.results.cycles.empty()) fmt::print("{}", format_report(outcome.results, false));  // no all-zero table
   std::fflush(stdout);
   if (!o.json.empty()) {
     if (auto problem = save_results(o.json, outcome.results)) return fail(*problem);

@@ -1,6 +1,9 @@
 #include "rcu_unload/options.hpp"
 
+#include "rcu_unload/module_loader.hpp"
+
 #include <CLI/CLI.hpp>
+#include <filesystem>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <algorithm>
@@ -37,7 +40,8 @@ std::string strategy_list(std::string_view except = {}) {
 
 std::string unknown_spec(std::string_view spec) {
   return "unknown strategy '" + std::string(spec) + "' (known: " + strategy_list() + ", or " +
-         std::string(kEveryStrategy) + "; each may end in " + std::string(kKnobsSuffix) + " or in +GROUP for " +
+         std::string(kEveryStrategy) + ", or " + std::string(kPlainStrategy) + " for a module that is not rcu_unload; " +
+         "each may end in " + std::string(kExpediteSuffix) + ", " + std::string(kKnobsSuffix) + " or +GROUP for " +
          fmt::format("{}", fmt::join(kKnobGroups, ", ")) + ")";
 }
 
@@ -119,7 +123,25 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
   config.cycles = 20;
   std::vector<std::string> run_specs;
   auto* run = app.add_subcommand("run", "load/unload the module in cycles (root, inside the test guest)");
-  run->add_option("--module", run_options.module, "path of rcu_unload.ko")->required()->check(CLI::ExistingFile);
+  // --- module lifecycle (issue 11, 13): --module PATH|NAME, --expediter, --unload-timeout ---
+  run->add_option("--module", run_options.module,
+                  "rcu_unload.ko, or any module: a path (.ko, .ko.xz, .ko.zst) or a name from the kernel's modules.dep")
+      ->required()
+      ->check(CLI::Validator(
+          [](const std::string& m) {
+            std::error_code ec;
+            return looks_like_path(m) && !std::filesystem::is_regular_file(m, ec)
+                       ? "module file " + m + " does not exist"
+                       : std::string{};
+          },
+          "PATH|NAME"));
+  run->add_option("--expediter", run_options.expediter,
+                  "rcu_unload_expediter.ko for +expedite specs (default: next to --module, else /rcu_unload_expediter.ko)");
+  double unload_timeout_s = 60;
+  run->add_option("--unload-timeout", unload_timeout_s,
+                  "seconds a removal may take before the harness reports the module's state and the remover's stack")
+      ->check(CLI::Range(0.001, 86400.0));
+  // --- end module lifecycle ---
   run->add_option("--cycles", config.cycles, "total number of load/unload cycles")
       ->check(CLI::Range(1u, std::numeric_limits<unsigned>::max()));
   add_strategies(*run, run_specs,
@@ -190,6 +212,8 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
     if (auto dup = duplicate_callbacks(run_callbacks)) return {std::nullopt, kExitUsage, *dup};
     config.strategies = run_specs.empty() ? std::vector<StrategySpec>{{std::string(kBaselineStrategy)}}
                                           : to_specs(run_specs);
+    config.default_strategies = run_specs.empty();  // module lifecycle: a foreign module runs `plain`
+    config.unload_timeout = std::chrono::milliseconds(static_cast<long long>(unload_timeout_s * 1000));
     config.callbacks = run_callbacks.empty() ? std::vector<unsigned>{1000} : run_callbacks;
     return {std::move(run_options), 0, {}};
   }

@@ -50,7 +50,20 @@ KmsgReader::Read KmsgReader::read_entry(std::string& raw, std::string& why) {
 
 bool RecordFilter::consume(std::string_view raw, std::string_view kind, std::uint64_t tag, Record& found) {
   auto entry = parse_kmsg_entry(raw);
-  if (!entry || !is_module_message(entry->message)) return false;
+  if (!entry) return false;
+  if (entry->message.find("blocked for more than") != std::string::npos ||
+      entry->message.rfind("INFO: task ", 0) == 0) {
+    hung_.push_back(entry->message);
+    return false;
+  }
+  if (!is_module_message(entry->message)) {
+    for (const auto& prefix : watched_)
+      if (entry->message.rfind(prefix, 0) == 0) {
+        diagnostics_.push_back(std::move(entry->message));
+        break;
+      }
+    return false;
+  }
   auto record = parse_record(entry->message);
   if (record && (record->kind == "init" || record->kind == "exit")) {
     if (record->kind != kind || record->u64("tag") != tag) return false;
@@ -62,6 +75,15 @@ bool RecordFilter::consume(std::string_view raw, std::string_view kind, std::uin
 }
 
 std::vector<std::string> RecordFilter::take_diagnostics() { return std::exchange(diagnostics_, {}); }
+
+std::vector<std::string> RecordFilter::take_hung_task_lines() { return std::exchange(hung_, {}); }
+
+std::vector<std::string> KmsgReader::take_hung_task_lines() {
+  std::string raw, why;
+  Record ignored;
+  while (read_entry(raw, why) == Read::entry) filter_.consume(raw, {}, 0, ignored);
+  return filter_.take_hung_task_lines();
+}
 
 Result<Record> KmsgReader::wait_for(std::string_view kind, std::uint64_t tag, std::chrono::milliseconds timeout) {
   using clock = std::chrono::steady_clock;

@@ -8,6 +8,12 @@
 #include <cstring>
 #include <fstream>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "rcu_unload/lifecycle.hpp"
 #include "rcu_unload/text.hpp"
 
 namespace rcu_unload {
@@ -52,16 +58,84 @@ Result<std::vector<Knob>> present_knobs(const KnobFiles& files, KnobSet set) {
   return present;
 }
 
+namespace {
+
+// Writes `text` to `path` durably: a temporary file, fsync, rename, fsync of the directory.
+std::optional<std::string> write_durably(const std::string& path, const std::string& text) {
+  std::error_code ec;
+  const auto dir = std::filesystem::path(path).parent_path();
+  std::filesystem::create_directories(dir, ec);
+  const std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return fmt::format("cannot create {}: {}", tmp, std::strerror(errno));
+  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+  const int saved = errno;
+  ::close(fd);
+  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0)
+    return fmt::format("cannot write {}: {}", path, std::strerror(ok ? errno : saved));
+  if (int d = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); d >= 0) {
+    ::fsync(d);
+    ::close(d);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<Result<std::string>> recover_knobs(const KnobFiles& files) {
+  if (files.state_file().empty()) return std::nullopt;
+  auto text = read_text_file(files.state_file());
+  if (!text) return std::nullopt;
+  std::vector<std::string> restored, problems;
+  for (std::size_t from = 0; from < text->size();) {
+    const auto end = std::min(text->find('\n', from), text->size());
+    const std::string line = text->substr(from, end - from);
+    from = end + 1;
+    const auto tab = line.find('\t');
+    if (tab == std::string::npos) continue;
+    const std::string path = line.substr(0, tab), value = line.substr(tab + 1);
+    if (auto p = files.write(path, value)) {
+      problems.push_back(*p);
+    } else {
+      restored.push_back(fmt::format("{}={}", files.where(path), value));
+    }
+  }
+  if (!problems.empty())
+    return Result<std::string>(error(fmt::format("the RCU knobs a previous run left changed (state file {}) could not "
+                                                 "all be restored: {}",
+                                                 files.state_file(), fmt::join(problems, "; "))));
+  std::filesystem::remove(files.state_file());
+  return Result<std::string>(fmt::format("a previous run died with the RCU knobs changed; restored from {}: {}",
+                                         files.state_file(), fmt::join(restored, ", ")));
+}
+
 Result<KnobGuard> KnobGuard::apply(const KnobFiles& files, const std::vector<Knob>& knobs) {
   KnobGuard guard(files);
+  // Every old value first, saved before anything is written.
+  std::vector<std::string> old;
   for (const auto& knob : knobs) {
-    auto old = files.read(knob.path);
-    std::optional<std::string> problem = old ? files.write(knob.path, std::string(knob.value)) : old.error();
-    if (problem) {
+    auto value = files.read(knob.path);
+    if (!value) return error(value.error());
+    old.push_back(*value);
+  }
+  if (!files.state_file().empty()) {
+    std::error_code ec;
+    if (std::filesystem::exists(files.state_file(), ec))
+      return error(fmt::format("the knobs' state file {} of an earlier run is still there: its values are the "
+                               "originals, so nothing is changed before they are restored",
+                               files.state_file()));
+    std::string text;
+    for (std::size_t i = 0; i < knobs.size(); ++i) text += fmt::format("{}\t{}\n", knobs[i].path, old[i]);
+    if (auto problem = write_durably(files.state_file(), text)) return error(*problem);
+  }
+  for (std::size_t i = 0; i < knobs.size(); ++i) {
+    const auto& knob = knobs[i];
+    if (i < static_cast<std::size_t>(kExpediterSlot)) emergency_set(static_cast<int>(i), files.where(knob.path), old[i]);
+    guard.saved_.push_back({std::string(knob.path), old[i]});
+    if (auto problem = files.write(knob.path, std::string(knob.value))) {
       for (const auto& p : guard.restore()) *problem += "; " + p;
       return error(*problem);
     }
-    guard.saved_.push_back({std::string(knob.path), *old});
   }
   return guard;
 }
@@ -79,7 +153,11 @@ std::vector<std::string> KnobGuard::restore() {
   for (auto it = saved_.rbegin(); it != saved_.rend(); ++it)
     if (auto p = files_.write(it->path, it->value))
       problems.push_back(fmt::format("RCU knob {} NOT restored to {}: {}", files_.where(it->path), it->value, *p));
+  const bool had = !saved_.empty();
   saved_.clear();
+  if (had)
+    for (int slot = 0; slot < kExpediterSlot; ++slot) emergency_clear(slot);
+  if (had && problems.empty() && !files_.state_file().empty()) std::filesystem::remove(files_.state_file());
   return problems;
 }
 

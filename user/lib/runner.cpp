@@ -2,11 +2,18 @@
 
 #include <fmt/format.h>
 
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <condition_variable>
 #include <cstring>
 #include <ctime>
+#include <mutex>
+#include <thread>
 #include <limits>
 
+#include "rcu_unload/module_loader.hpp"
 #include "rcu_unload/system_info.hpp"
 
 namespace rcu_unload {
@@ -43,7 +50,17 @@ std::string join(std::string first, const std::vector<std::string>& more) {
 std::optional<std::string> config_problem(const RunConfig& config, const RunEnvironment& env) {
   if (config.strategies.empty()) return std::string("no strategy to run");
   if (config.callbacks.empty()) return std::string("no callbacks value to run");
+  const bool ours = env.module.name() == kOurModule;
   for (const auto& spec : config.strategies) {
+    if (spec.is_plain() && ours)
+      return fmt::format("strategy {} is for a module that is not {}; name one of {}'s strategies", spec.text(),
+                         kOurModule, kOurModule);
+    if (!spec.is_plain() && !ours)
+      return fmt::format("module {} is not {}: its cycles are {} or {}{} (with +knobs or +GROUP if wanted), not {}",
+                         env.module.name(), kOurModule, kPlainStrategy, kPlainStrategy, kExpediteSuffix, spec.text());
+    if (spec.expedite && !env.expediter)
+      return fmt::format("strategy {} needs the resident expediter ({}), which this run has not loaded", spec.text(),
+                         kExpediterModule);
     if (!spec.knobs) continue;
     if (!env.knobs) return fmt::format("strategy {} needs the RCU knobs, which this run cannot reach", spec.text());
     if (auto present = present_knobs(*env.knobs, spec.knobs); !present)
@@ -72,7 +89,8 @@ class Session {
     const Where where = [&](std::string_view what) {
       return fmt::format("probe load for strategy {} (tag {}): {}", kEveryStrategy, tag, what);
     };
-    auto init = load(options, tag, where);
+    Cycle unused;
+    auto init = load(options, tag, where, unused);
     if (!init) return std::nullopt;
     if (int rc = env_.module.remove(); rc < 0) {
       fail(where(fmt::format("unloading failed: {}; the module may still be loaded", errno_text(rc))));
@@ -90,6 +108,7 @@ class Session {
   bool run_cycle(unsigned i) {
     const auto combo = cycle_combination(i, config_.strategies.size(), config_.callbacks.size());
     const StrategySpec& spec = config_.strategies[combo.strategy];
+    if (spec.is_plain()) return run_plain_cycle(i, spec);
     const unsigned callbacks = config_.callbacks[combo.callbacks];
     const std::uint64_t tag = config_.tag_base + i;
     const std::string options = module_options(callbacks, tag, spec.name, config_.params);
@@ -97,38 +116,23 @@ class Session {
       return fmt::format("cycle {} ({}, {} callbacks, tag {}): {}", i, spec.text(), callbacks, tag, what);
     };
 
-    auto init = load(options, tag, where);
+    Cycle c;
+    auto init = load(options, tag, where, c);
     if (!init) return false;
     if (init->enqueued != callbacks)
       return fail_and_unload(where(fmt::format("init record enqueued={} but callbacks={}", init->enqueued, callbacks)));
 
-    // The knobs are set for the timed removal only and restored before anything else can fail.
-    std::optional<KnobGuard> knobs;
-    if (spec.knobs) {
-      auto present = present_knobs(*env_.knobs, spec.knobs);
-      if (!present) return fail_and_unload(where(present.error()));
-      auto guard = KnobGuard::apply(*env_.knobs, *present);
-      if (!guard) return fail_and_unload(where(guard.error()));
-      knobs.emplace(std::move(*guard));
-    }
-    const std::uint64_t start = env_.now_ns();
-    const int rc = env_.module.remove();
-    const std::uint64_t syscall_ns = env_.now_ns() - start;
-    const auto not_restored = knobs ? knobs->restore() : std::vector<std::string>{};
-    if (rc < 0)
-      return fail(where(join(fmt::format("unloading failed: {}; the module may still be loaded", errno_text(rc)),
-                             not_restored)));
-    if (!not_restored.empty()) return fail(where(join({}, not_restored)));
+    Removal removal;
+    if (!timed_removal(spec, where, c, removal)) return false;
+    const bool late = !removal.late_report.empty();
 
     auto exit = exit_record(tag, where);
     if (!exit) return false;
 
-    Cycle c;
     c.cycle = i;
     c.tag = tag;
     c.strategy = spec.text();
     c.callbacks = callbacks;
-    c.syscall_ns = syscall_ns;
     c.init = std::move(*init);
     c.exit = std::move(*exit);
     results_.cycles.push_back(c);
@@ -138,22 +142,182 @@ class Session {
     if (c.exit.strategy != spec.name)
       problems.push_back(fmt::format("exit record strategy={} but asked for {}", c.exit.strategy, spec.name));
     add_error_records(tag, problems);
+    if (late) problems.push_back(removal.late_report);
+    if (problems.empty()) return true;
+    return fail(where(join({}, problems)));
+  }
+
+  // A module that is not ours: load with the params exactly as given, time the load and the unload.
+  bool run_plain_cycle(unsigned i, const StrategySpec& spec) {
+    const std::uint64_t tag = config_.tag_base + i;
+    std::string options;
+    for (const auto& p : config_.params) options += (options.empty() ? "" : " ") + p;
+    const Where where = [&](std::string_view what) {
+      return fmt::format("cycle {} ({}, module {}): {}", i, spec.text(), env_.module.name(), what);
+    };
+    Cycle c;
+    if (!insert(options, where, c)) return false;
+    Removal removal;
+    if (!timed_removal(spec, where, c, removal)) return false;
+    if (env_.unload_phases)
+      if (auto phases = env_.unload_phases(removal.start, removal.end)) {
+        c.measured.emplace_back("unload_exit_ns", phases->first);
+        c.measured.emplace_back("unload_free_ns", phases->second);
+      }
+    c.cycle = i;
+    c.tag = tag;
+    c.strategy = spec.text();
+    c.callbacks = config_.callbacks.front();
+    results_.cycles.push_back(c);
+    if (env_.on_cycle) env_.on_cycle(c);
+    auto problems = cycle_problems(c);
+    if (!removal.late_report.empty()) problems.push_back(removal.late_report);
     if (problems.empty()) return true;
     return fail(where(join({}, problems)));
   }
 
  private:
-  // Loads with `options` and reads the init record of `tag`; on a failure the module is unloaded.
-  std::optional<InitRecord> load(const std::string& options, std::uint64_t tag, const Where& where) {
-    if (int rc = env_.module.insert(options); rc < 0) {
-      fail(where(fmt::format("loading with '{}' failed: {}", options, errno_text(rc))));
-      return std::nullopt;
+  struct Removal {
+    int rc = 0;
+    std::uint64_t start = 0, end = 0;
+    std::string late_report;  // set when the removal outlasted the unload timeout
+  };
+
+  // delete_module in a thread of its own, so a removal that outlasts config_.unload_timeout is
+  // reported while it still runs (module state, the remover's kernel stack, hung-task lines).
+  Removal remove_watched() {
+    Removal out;
+    if (config_.unload_timeout.count() <= 0) {
+      out.start = env_.now_ns();
+      out.rc = env_.module.remove();
+      out.end = env_.now_ns();
+      return out;
     }
+    std::mutex m;
+    std::condition_variable cv;
+    bool done = false;
+    std::atomic<long> tid{0};
+    std::thread worker([&] {
+      tid = static_cast<long>(syscall(SYS_gettid));
+      Removal r;
+      r.start = env_.now_ns();
+      r.rc = env_.module.remove();
+      r.end = env_.now_ns();
+      std::lock_guard<std::mutex> lock(m);
+      out = r;
+      done = true;
+      cv.notify_one();
+    });
+    std::string report;
+    {
+      std::unique_lock<std::mutex> lock(m);
+      if (!cv.wait_for(lock, config_.unload_timeout, [&] { return done; })) {
+        lock.unlock();
+        report = fmt::format("delete_module of {} still running after the unload timeout of {} ms", env_.module.name(),
+                             config_.unload_timeout.count());
+        if (auto state = env_.module.state_report(); !state.empty()) report += "; " + state;
+        if (env_.remover_stack) report += "\n  remover's kernel stack:\n" + env_.remover_stack(tid.load());
+        for (const auto& line : env_.records.take_hung_task_lines()) report += "\n  kernel: " + line;
+        std::fprintf(stderr, "rcu-unload: %s\n", report.c_str());
+        lock.lock();
+        cv.wait(lock, [&] { return done; });
+      }
+    }
+    worker.join();
+    if (!report.empty()) {
+      for (const auto& line : env_.records.take_hung_task_lines()) report += "\n  kernel: " + line;
+      out.late_report = fmt::format("{}; it returned after {:.3f} s", report, static_cast<double>(out.end - out.start) / 1e9);
+    }
+    return out;
+  }
+
+  // The timed removal with the spec's knobs and expediter around it (set right before, undone right
+  // after, before anything else can fail); false after fail().
+  bool timed_removal(const StrategySpec& spec, const Where& where, Cycle& c, Removal& removal) {
+    std::optional<KnobGuard> knobs;
+    if (spec.knobs) {
+      auto present = present_knobs(*env_.knobs, spec.knobs);
+      if (!present) return fail_and_unload(where(present.error()));
+      auto guard = KnobGuard::apply(*env_.knobs, *present);
+      if (!guard) return fail_and_unload(where(guard.error()));
+      knobs.emplace(std::move(*guard));
+    }
+    std::optional<ExpediterStats> before;
+    if (spec.expedite) {
+      auto stats = env_.expediter->stats();
+      std::optional<std::string> problem;
+      if (!stats) problem = stats.error();
+      if (!problem) problem = env_.expediter->set_active(true);
+      if (problem) {
+        if (knobs) knobs->restore();
+        return fail_and_unload(where(*problem));
+      }
+      before = *stats;
+    }
+    removal = remove_watched();
+    std::vector<std::string> undone;
+    if (spec.expedite) {
+      if (auto p = env_.expediter->set_active(false)) undone.push_back(*p);
+      if (auto after = env_.expediter->stats()) {
+        for (auto& field : cycle_fields(*after - *before)) c.measured.push_back(std::move(field));
+      } else {
+        undone.push_back(after.error());
+      }
+    }
+    if (knobs)
+      for (auto& p : knobs->restore()) undone.push_back(std::move(p));
+    c.syscall_ns = removal.end - removal.start;
+    if (removal.rc < 0)
+      return fail(where(join(fmt::format("{}; the module may still be loaded",
+                                         env_.module.explain_remove_failure(removal.rc)),
+                             undone)));
+    if (!undone.empty()) return fail(where(join({}, undone)));
+    return true;
+  }
+
+  // Loads with `options`, timed (load_ns); a load the kernel refused or an unknown parameter it
+  // ignored fails the cycle with its lines (the module is then unloaded).
+  bool insert(const std::string& options, const Where& where, Cycle& c) {
+    const std::uint64_t start = env_.now_ns();
+    const int rc = env_.module.insert(options);
+    const std::uint64_t load_ns = env_.now_ns() - start;
+    if (rc < 0) {
+      auto lines = env_.records.take_diagnostics();
+      auto message = where(fmt::format("loading with '{}' failed: {}", options, errno_text(rc)));
+      // The explanation when it says more than the errno (a missing symbol, already loaded, ...).
+      if (auto why = env_.module.explain_insert_failure(rc, lines);
+          why != fmt::format("loading {} failed: {}", env_.module.name(), errno_text(rc)))
+        message += "; " + why;
+      for (const auto& line : lines) message += "\n  module log: " + line;
+      results_.errors.push_back(std::move(message));
+      return false;
+    }
+    c.measured.emplace_back("load_ns", load_ns);
+    // Our module's lines are read with its init record (reading now would skip that record).
+    return env_.module.name() == kOurModule || no_unknown_parameters(where);
+  }
+
+  // The kernel ignores a parameter the module lacks with a line "<module>: unknown parameter 'x' ignored".
+  bool no_unknown_parameters(const Where& where) {
+    auto lines = env_.records.take_diagnostics();
+    if (auto unknown = unknown_parameter_lines(lines); !unknown.empty()) {
+      std::string message = "the kernel ignored a parameter the module does not have (a typo?)";
+      for (const auto& line : lines) message += "\n  module log: " + line;
+      return fail_and_unload(where(message));
+    }
+    for (auto& line : lines) pending_.push_back(std::move(line));
+    return true;
+  }
+
+  // Loads with `options` and reads the init record of `tag`; on a failure the module is unloaded.
+  std::optional<InitRecord> load(const std::string& options, std::uint64_t tag, const Where& where, Cycle& c) {
+    if (!insert(options, where, c)) return std::nullopt;
     auto init = awaited<InitRecord>(tag);
     if (!init) {
       fail_and_unload(where(init.error()));
       return std::nullopt;
     }
+    if (!no_unknown_parameters(where)) return std::nullopt;
     return std::move(*init);
   }
 
@@ -175,7 +339,7 @@ class Session {
   }
 
   void add_error_records(std::uint64_t tag, std::vector<std::string>& problems) {
-    for (const auto& line : env_.records.take_diagnostics())
+    for (const auto& line : take_diagnostics())
       if (auto record = parse_record(line); record && record->kind == "error" && record->u64("tag") == tag)
         problems.push_back("module reported: " + line);
   }
@@ -186,21 +350,40 @@ class Session {
     return problems.empty() || fail(where(join({}, problems)));
   }
 
+  std::vector<std::string> take_diagnostics() {
+    auto lines = std::exchange(pending_, {});
+    for (auto& line : env_.records.take_diagnostics()) lines.push_back(std::move(line));
+    return lines;
+  }
+
   bool fail(std::string message) {
-    for (const auto& line : env_.records.take_diagnostics()) message += "\n  module log: " + line;
+    for (const auto& line : take_diagnostics()) message += "\n  module log: " + line;
     results_.errors.push_back(std::move(message));
     return false;
   }
 
   bool fail_and_unload(std::string message) {
-    if (int rc = env_.module.remove(); rc < 0) message += fmt::format("; unloading failed too: {}", errno_text(rc));
+    if (int rc = env_.module.remove(); rc < 0)
+      message += fmt::format("; unloading failed too: {}", env_.module.explain_remove_failure(rc));
     return fail(std::move(message));
   }
 
   const RunConfig& config_;
   RunEnvironment& env_;
   Results& results_;
+  std::vector<std::string> pending_;  // module lines read at load, reported with the next failure
 };
+
+// A module that is not ours runs `plain` when no strategy was named, with one callbacks value, 0
+// (it enqueues nothing), and its kernel lines are kept as diagnostics.
+RunConfig for_module(const RunConfig& given, RunEnvironment& env) {
+  RunConfig config = given;
+  if (env.module.name() == kOurModule) return config;
+  env.records.watch_module(env.module.name());
+  if (given.default_strategies) config.strategies = {StrategySpec{std::string(kPlainStrategy)}};
+  config.callbacks = {0};
+  return config;
+}
 
 // The run's specs with `all` expanded through a probe load; nullopt after putting the reason in results.errors.
 std::optional<std::vector<StrategySpec>> expanded_specs(const RunConfig& config, RunEnvironment& env, Results& r) {
@@ -217,7 +400,8 @@ std::optional<std::vector<StrategySpec>> expanded_specs(const RunConfig& config,
 
 }  // namespace
 
-RunOutcome run_cycles(const RunConfig& config, RunEnvironment& env) {
+RunOutcome run_cycles(const RunConfig& given, RunEnvironment& env) {
+  const RunConfig config = for_module(given, env);
   RunOutcome out;
   Results& r = out.results;
   r.callbacks = config.callbacks;

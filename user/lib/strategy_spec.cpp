@@ -10,13 +10,18 @@ std::optional<StrategySpec> parse_strategy_spec(std::string_view spec) {
   StrategySpec parsed;
   const auto plus = std::min(spec.find('+'), spec.size());
   const auto name = spec.substr(0, plus);
-  if (!is_known_strategy(name) && name != kEveryStrategy) return std::nullopt;
+  if (!is_known_strategy(name) && name != kEveryStrategy && name != kPlainStrategy) return std::nullopt;
   parsed.name = std::string(name);
   for (auto rest = spec.substr(plus); !rest.empty();) {
     rest.remove_prefix(1);
     const auto suffix = rest.substr(0, std::min(rest.find('+'), rest.size()));
     rest.remove_prefix(suffix.size());
     KnobSet named = 0;
+    if ("+" + std::string(suffix) == kExpediteSuffix) {
+      if (parsed.expedite) return std::nullopt;
+      parsed.expedite = true;
+      continue;
+    }
     if ("+" + std::string(suffix) == kKnobsSuffix) {
       named = kAllKnobs;
     } else {
@@ -31,8 +36,8 @@ std::optional<StrategySpec> parse_strategy_spec(std::string_view spec) {
 }
 
 std::string StrategySpec::text() const {
-  if (knobs == kAllKnobs) return name + std::string(kKnobsSuffix);
-  std::string text = name;
+  std::string text = name + (expedite ? std::string(kExpediteSuffix) : std::string());
+  if (knobs == kAllKnobs) return text + std::string(kKnobsSuffix);
   for (std::size_t group = 0; group < kKnobGroups.size(); ++group)
     if (knobs & (1U << group)) text += "+" + std::string(kKnobGroups[group]);
   return text;
@@ -68,7 +73,7 @@ Result<std::vector<StrategySpec>> expand_every_strategy(const std::vector<Strate
     for (const auto& strategy : kStrategies)
       if (strategy.name != kUnsafeStrategy &&
           std::find(applying.begin(), applying.end(), strategy.name) != applying.end())
-        expanded.push_back({std::string(strategy.name), spec.knobs});
+        expanded.push_back({std::string(strategy.name), spec.knobs, spec.expedite});
     if (expanded.size() == before)
       return error(fmt::format("{} names no strategy: the module says only '{}' apply", spec.text(), applies));
   }

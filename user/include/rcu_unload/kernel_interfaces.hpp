@@ -15,6 +15,13 @@ struct ModuleBackend {
   virtual ~ModuleBackend() = default;
   virtual int insert(const std::string& options) = 0;  // 0 or -errno
   virtual int remove() = 0;                            // 0 or -errno
+  // The module's .modinfo name; rcu_unload gets its records read, any other is timed only.
+  virtual std::string name() const { return "rcu_unload"; }
+  // A failed load or removal in words (the kernel's lines for the load are given).
+  virtual std::string explain_insert_failure(int rc, const std::vector<std::string>& log_lines);
+  virtual std::string explain_remove_failure(int rc);
+  // The module's state for a removal that takes too long (initstate, refcount, holders).
+  virtual std::string state_report() { return {}; }
 };
 
 struct RecordSource {
@@ -24,6 +31,10 @@ struct RecordSource {
   // Module lines other than init/exit records seen so far (e.g. "rcu_unload: invalid ..." or error
   // records), including those already logged but not read yet; clears them.
   virtual std::vector<std::string> take_diagnostics() = 0;
+  // Also keep the lines "<module>: ..." of another module (its loads' and removals' kernel lines).
+  virtual void watch_module(std::string_view /*module*/) {}
+  // Kernel lines of hung tasks ("blocked for more than", "INFO: task") seen so far.
+  virtual std::vector<std::string> take_hung_task_lines() { return {}; }
 };
 
 }  // namespace rcu_unload

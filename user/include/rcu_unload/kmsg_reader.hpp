@@ -13,9 +13,15 @@ class RecordFilter {
   // init/exit records are kept for take_diagnostics(); other records and foreign lines are dropped.
   bool consume(std::string_view raw, std::string_view kind, std::uint64_t tag, Record& found);
   std::vector<std::string> take_diagnostics();
+  // Lines "<module>: ..." of another module are kept as diagnostics too.
+  void watch_module(std::string_view module) { watched_.push_back(std::string(module) + ": "); }
+  // Hung-task reports ("INFO: task ... blocked for more than ...") seen so far; clears them.
+  std::vector<std::string> take_hung_task_lines();
 
  private:
   std::vector<std::string> diagnostics_;
+  std::vector<std::string> watched_;
+  std::vector<std::string> hung_;
 };
 
 // Reads the kernel log one record per read(), as /dev/kmsg delivers it.
@@ -32,6 +38,8 @@ class KmsgReader final : public RecordSource {
 
   Result<Record> wait_for(std::string_view kind, std::uint64_t tag, std::chrono::milliseconds timeout) override;
   std::vector<std::string> take_diagnostics() override;
+  void watch_module(std::string_view module) override { filter_.watch_module(module); }
+  std::vector<std::string> take_hung_task_lines() override;
 
  private:
   enum class Read { entry, would_block, end, failed };

@@ -26,7 +26,16 @@ struct Cycle {
   std::uint64_t syscall_ns = 0;  // delete_module() as seen from user space
   InitRecord init;               // the module's records of this load
   ExitRecord exit;
+  // Measured by the harness besides the records (written as numbers after them): load_ns (the
+  // load syscall), for a module not ours the unload's phases where tracefs is there (unload_exit_ns:
+  // delete_module entry to module:module_free, unload_free_ns: from there to the syscall's return),
+  // and for +expedite the expediter's counters over the removal (expedite_rounds, _kicks, _ipis,
+  // _busy_ns, _on_ns, _timed_out).
+  std::vector<std::pair<std::string, std::uint64_t>> measured;
 };
+
+// A cycle of a module that is not rcu_unload (strategy `plain`, `plain+expedite`...): no records.
+bool is_plain_cycle(const Cycle& c);
 
 struct Results {
   std::string kernel;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "rcu_unload/expediter.hpp"
 #include "rcu_unload/kernel_interfaces.hpp"
 #include "rcu_unload/knobs.hpp"
 #include "rcu_unload/results.hpp"
@@ -26,6 +27,12 @@ struct RunConfig {
   std::uint64_t tag_base = 1;
   std::vector<std::string> params;  // KEY=VALUE module options appended for every load
   std::chrono::milliseconds record_timeout{10'000};
+  // --- module lifecycle (issue 11, 13) ---
+  // A removal still running after this long is reported (module state, the remover's kernel
+  // stack, hung-task lines) and fails the run once it returns.
+  std::chrono::milliseconds unload_timeout{60'000};
+  // No --strategy was given: a module that is not ours runs `plain` then.
+  bool default_strategies = false;
 };
 
 std::uint64_t monotonic_ns();
@@ -43,6 +50,13 @@ struct RunEnvironment {
   // (strategies, callbacks, params); may be empty.
   std::function<void(unsigned total, const Results&)> on_start;
   const KnobFiles* knobs = nullptr;  // needed by +knobs strategies; tests point it at a temp dir
+  // --- module lifecycle (issue 11, 13) ---
+  ExpediterControl* expediter = nullptr;  // needed by +expedite strategies
+  // A module not ours: the unload's phases from tracefs, given the syscall's start and end
+  // (monotonic ns): (unload_exit_ns, unload_free_ns), or nullopt where tracefs has nothing.
+  std::function<std::optional<std::pair<std::uint64_t, std::uint64_t>>(std::uint64_t, std::uint64_t)> unload_phases;
+  // The kernel stack of the thread `tid` stuck in delete_module (/proc/self/task/TID/stack).
+  std::function<std::string(long tid)> remover_stack;
 };
 
 struct RunOutcome {

@@ -17,18 +17,27 @@ namespace rcu_unload {
 inline constexpr std::string_view kKnobsSuffix = "+knobs";
 inline constexpr std::string_view kEveryStrategy = "all";
 static_assert(!is_known_strategy(kEveryStrategy), "`all` would hide a module strategy of that name");
+// The only strategy of a module that is not rcu_unload: insmod and rmmod, nothing injected.
+inline constexpr std::string_view kPlainStrategy = "plain";
+static_assert(!is_known_strategy(kPlainStrategy), "`plain` would hide a module strategy of that name");
+// The resident expediter (rcu_unload_expediter.ko) switched on around that cycle's removal.
+inline constexpr std::string_view kExpediteSuffix = "+expedite";
 
 struct StrategySpec {
-  std::string name;  // what the module is loaded with (strategy=NAME), or `all`
+  std::string name;  // what the module is loaded with (strategy=NAME), `all`, or `plain` (a foreign module)
   KnobSet knobs = 0;
+  bool expedite = false;  // +expedite: the resident expediter is on during the removal
 
   bool is_every() const { return name == kEveryStrategy; }
-  std::string text() const;
-  bool operator==(const StrategySpec& other) const { return name == other.name && knobs == other.knobs; }
+  bool is_plain() const { return name == kPlainStrategy; }
+  std::string text() const;  // NAME[+expedite][+knobs|+GROUP...]
+  bool operator==(const StrategySpec& other) const {
+    return name == other.name && knobs == other.knobs && expedite == other.expedite;
+  }
 };
 
-// nullopt unless `spec` is a known strategy or `all`, optionally followed by "+knobs" or by
-// "+GROUP"s, each group once.
+// nullopt unless `spec` is a known strategy, `all` or `plain`, optionally followed by "+expedite",
+// "+knobs" or "+GROUP"s, each suffix once, in any order.
 std::optional<StrategySpec> parse_strategy_spec(std::string_view spec);
 
 std::vector<std::string> spec_texts(const std::vector<StrategySpec>& specs);

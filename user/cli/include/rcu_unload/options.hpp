@@ -36,8 +36,9 @@ struct ExpectedPick {
 Result<ExpectedPick> parse_expected_pick(std::string_view arg);
 
 struct RunOptions {
-  std::string module;  // path of rcu_unload.ko
-  std::string json;    // where to write the results; empty: nowhere
+  std::string module;     // path of rcu_unload.ko or of any module, or a module name (modules.dep)
+  std::string expediter;  // rcu_unload_expediter.ko for +expedite; empty: default_expediter_path()
+  std::string json;       // where to write the results; empty: nowhere
   RunConfig config;
 };
 

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# guest-modules.sh KERNEL-DIR OUT-DIR [MODULE...]
+# The kernel's own modules a guest carries so the harness can time them (`rcu-unload run --module
+# NAME`): each MODULE (default: fuse overlay squashfs nf_conntrack bridge) with every module it
+# depends on, copied from the kernel's unpacked tree (KERNEL-DIR/root/lib/modules/<release>,
+# compressed as Debian ships them: .ko on 6.1, .ko.xz on 6.12) to OUT-DIR/lib/modules/<release>,
+# with modules.builtin and a modules.dep made by depmod over that subset. A MODULE the kernel has
+# built in or lacks is left out with a message. The tree's own modules.dep is made first if it has
+# none (depmod, from the Debian package kmod). Prints OUT-DIR; remade only when missing.
+set -euo pipefail
+# shellcheck source=common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+[[ $# -ge 2 && $1 != -* ]] || usage
+kdir=$1 out=$2
+shift 2
+wanted=("$@")
+((${#wanted[@]})) || wanted=(fuse overlay squashfs nf_conntrack bridge)
+need_file "$kdir/release" "kernel release file"
+release=$(<"$kdir/release")
+tree=$kdir/root/lib/modules/$release
+if [[ ! -d $tree/kernel ]]; then
+    log "kernel $release has no module tree at $tree: the guest carries none of its modules"
+    mkdir -p "$out"
+    echo "${wanted[*]}" >"$out/.modules"
+    echo "$out"
+    exit 0
+fi
+need_cmd depmod kmod
+stamp=$out/.modules
+if [[ -f $stamp && $(<"$stamp") == "${wanted[*]}" ]]; then
+    echo "$out"
+    exit 0
+fi
+[[ -f $tree/modules.dep ]] || depmod -b "$kdir/root" "$release" ||
+    die "depmod over $tree failed"
+
+rm -rf "$out"
+dest=$out/lib/modules/$release
+mkdir -p "$dest"
+# closure NAME: the module's file and its dependencies' (relative paths), from modules.dep.
+closure() {
+    awk -v name="$1" -F': *' '{
+        n = $1; sub(/.*\//, "", n); sub(/\.ko(\.(xz|zst|gz))?$/, "", n); gsub(/-/, "_", n)
+        if (n == name) { print $1; if ($2 != "") { split($2, d, " "); for (i in d) print d[i] } ; exit }
+    }' "$tree/modules.dep"
+}
+for m in "${wanted[@]}"; do
+    files=$(closure "$m")
+    if [[ -z $files ]]; then
+        if grep -qE "/$m\.ko(\.(xz|zst|gz))?$" "$tree/modules.builtin" 2>/dev/null; then
+            log "$m is built into kernel $release: not a module the guest can time"
+        else
+            log "kernel $release has no module $m"
+        fi
+        continue
+    fi
+    while read -r f; do
+        [[ -n $f ]] || continue
+        mkdir -p "$dest/$(dirname "$f")"
+        cp "$tree/$f" "$dest/$f"
+    done <<<"$files"
+done
+for f in modules.builtin modules.builtin.modinfo modules.order; do
+    [[ ! -f $tree/$f ]] || cp "$tree/$f" "$dest/$f"
+done
+depmod -b "$out" "$release" || die "depmod over the guest's modules in $out failed"
+echo "${wanted[*]}" >"$stamp"
+echo "$out"

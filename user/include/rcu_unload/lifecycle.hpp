@@ -1,0 +1,48 @@
+#pragma once
+// What must hold whatever way the harness ends: one harness at a time (a lock), the RCU knobs put
+// back (a state file written before the first change, restored at the next start), the expediter
+// switched off, and every catchable signal handled.
+#include <atomic>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "rcu_unload/result.hpp"
+
+namespace rcu_unload {
+
+// The directory of the lock and the knobs' state file: $RCU_UNLOAD_STATE_DIR or /run/rcu-unload.
+std::string state_dir();
+
+// An exclusive flock on `path`, held until destruction.
+class RunLock {
+ public:
+  static Result<RunLock> acquire(const std::string& path);
+  RunLock(RunLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  RunLock& operator=(RunLock&&) = delete;
+  RunLock(const RunLock&) = delete;
+  ~RunLock();
+
+ private:
+  explicit RunLock(int fd) : fd_(fd) {}
+  int fd_ = -1;
+};
+
+// Signals that end a process by default and can be caught, stopping the run after the current
+// cycle: HUP INT QUIT TERM USR1 USR2 ALRM PIPE VTALRM PROF XCPU XFSZ PWR STKFLT (and the real-time
+// ones). Faults (SEGV BUS FPE ILL ABRT SYS TRAP) put the knobs back and switch the expediter off
+// in the handler (async-signal-safe writes), then die as they would have.
+const std::atomic<bool>& install_signal_handlers();
+// The signal that stopped the run, 0 if none.
+int stop_signal();
+
+// Registered by KnobGuard and ResidentExpediter for the fault handler: "write VALUE to PATH".
+// At most a few entries; each register/clear is done outside signal context.
+void emergency_set(int slot, const std::string& path, const std::string& value);
+void emergency_clear(int slot);
+void emergency_delete_module(const std::string& name);  // "" clears
+void run_emergency_actions();  // what the fault handler does; callable for tests
+inline constexpr int kEmergencySlots = 8;
+inline constexpr int kExpediterSlot = kEmergencySlots - 1;  // knobs use 0..kExpediterSlot-1
+
+}  // namespace rcu_unload

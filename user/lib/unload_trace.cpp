@@ -1,0 +1,83 @@
+#include "rcu_unload/unload_trace.hpp"
+
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+#include "rcu_unload/text.hpp"
+
+namespace rcu_unload {
+
+std::optional<std::uint64_t> module_free_ns(std::string_view trace, std::string_view module) {
+  const std::string event = ": module_free: " + std::string(module);
+  for (std::size_t at = trace.find(event); at != std::string_view::npos; at = trace.find(event, at + 1)) {
+    const auto after = at + event.size();
+    if (after < trace.size() && trace[after] != '\n' && trace[after] != ' ') continue;  // fuse vs fuse_x
+    const auto line_start = trace.rfind('\n', at);
+    const auto head = trace.substr(line_start == std::string_view::npos ? 0 : line_start + 1,
+                                   at - (line_start == std::string_view::npos ? 0 : line_start + 1));
+    const auto space = head.rfind(' ');
+    const auto stamp = head.substr(space == std::string_view::npos ? 0 : space + 1);
+    const auto dot = stamp.find('.');
+    if (dot == std::string_view::npos) continue;
+    auto secs = parse_u64(stamp.substr(0, dot));
+    auto frac_text = stamp.substr(dot + 1);
+    auto frac = parse_u64(frac_text);
+    if (!secs || !frac || frac_text.size() > 9) continue;
+    std::uint64_t ns = *frac;
+    for (auto n = frac_text.size(); n < 9; ++n) ns *= 10;
+    return *secs * 1'000'000'000u + ns;
+  }
+  return std::nullopt;
+}
+
+bool UnloadTrace::write(const std::string& file, const std::string& value) const {
+  int fd = ::open((dir_ + "/" + file).c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool ok = ::write(fd, value.data(), value.size()) == static_cast<ssize_t>(value.size());
+  ::close(fd);
+  return ok;
+}
+
+std::unique_ptr<UnloadTrace> UnloadTrace::open(std::string module, std::string tracefs) {
+  std::error_code ec;
+  std::unique_ptr<UnloadTrace> t(new UnloadTrace());
+  t->module_ = std::move(module);
+  if (tracefs.empty()) {
+    tracefs = "/sys/kernel/tracing";
+    if (!std::filesystem::exists(tracefs + "/trace", ec))
+      ::mount("tracefs", tracefs.c_str(), "tracefs", 0, nullptr);  // fails harmlessly where it can't
+    if (!std::filesystem::exists(tracefs + "/trace", ec)) tracefs = "/sys/kernel/debug/tracing";
+  }
+  t->dir_ = tracefs;
+  if (!std::filesystem::exists(tracefs + "/events/module/module_free/enable", ec)) return nullptr;
+  // trace_clock lists the clocks with the current one in brackets.
+  auto clocks = read_text_file(tracefs + "/trace_clock").value_or("");
+  if (auto open = clocks.find('['); open != std::string::npos)
+    t->old_clock_ = clocks.substr(open + 1, clocks.find(']', open) - open - 1);
+  if (!t->write("trace_clock", "mono") || !t->write("events/module/module_free/enable", "1") || !t->write("trace", ""))
+    return nullptr;
+  return t;
+}
+
+UnloadTrace::~UnloadTrace() {
+  write("events/module/module_free/enable", "0");
+  if (!old_clock_.empty()) write("trace_clock", old_clock_);
+}
+
+std::optional<std::pair<std::uint64_t, std::uint64_t>> UnloadTrace::phases(std::uint64_t start, std::uint64_t end) {
+  auto text = read_text_file(dir_ + "/trace");
+  write("trace", "");
+  if (!text) return std::nullopt;
+  auto freed = module_free_ns(*text, module_);
+  // The trace clock prints microseconds: allow that much rounding at either end.
+  if (!freed || *freed + 1000 < start || *freed > end + 1000) return std::nullopt;
+  const std::uint64_t at = std::min(std::max(*freed, start), end);
+  return std::make_pair(at - start, end - at);
+}
+
+}  // namespace rcu_unload
