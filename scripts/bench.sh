@@ -47,10 +47,11 @@ while IFS=$'\t' read -r label cycles kernel append params specs check _ vcpus; d
     # The configuration as the tables name it: KERNEL[:CMDLINE] [module parameters].
     config=$kernel${append:+:${append// /,}}${params:+ [$params]}
     # MODULE:SPECS time the kernel's own module: no callbacks, and measure_limit is rcu_unload's.
-    limit=measure_limit=1
+    limit=measure_limit=1 plot=(--plot "$out/$label.png")
     if [[ $specs =~ ^([A-Za-z0-9_.-]+): ]]; then
+        # The report's plot draws the module's exit path, which only rcu_unload records.
         config="${BASH_REMATCH[1]} on $config"
-        limit=''
+        limit='' plot=()
     fi
     limit_params=$params${params:+${limit:+,}}$limit
     dir=$out/$label
@@ -70,7 +71,7 @@ while IFS=$'\t' read -r label cycles kernel append params specs check _ vcpus; d
         ((vcpus <= $(nproc))) || oversubscribed=", more vCPUs than the host's $(nproc) cores: compare ratios only"
         echo "### $config ($(date -u +%Y-%m-%d), $vcpus vCPUs$oversubscribed, QEMU TCG)"
         echo
-        "$harness" report --markdown "$dir/results.json" --plot "$dir.png"
+        "$harness" report --markdown "$dir/results.json" "${plot[@]}"
         echo
     } | tee -a "$table"
 done <<<"$rows"

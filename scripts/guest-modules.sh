@@ -2,7 +2,8 @@
 # guest-modules.sh KERNEL-DIR OUT-DIR [MODULE...]
 # The kernel's own modules a guest carries so the harness can time them (`rcu-unload run --module
 # NAME`): each MODULE (default: fuse overlay squashfs nf_conntrack bridge) with every module it
-# depends on, copied from the kernel's unpacked tree (KERNEL-DIR/root/lib/modules/<release>,
+# depends on (modules.dep) or asks for beforehand or after (modules.softdep, an alias resolved
+# through modules.alias: libcrc32c's crc32c on 6.12), copied from the kernel's unpacked tree (KERNEL-DIR/root/lib/modules/<release>,
 # compressed as Debian ships them: .ko on 6.1, .ko.xz on 6.12) to OUT-DIR/lib/modules/<release>,
 # with modules.builtin and a modules.dep made by depmod over that subset. A MODULE the kernel has
 # built in or lacks is left out with a message. The tree's own modules.dep is made first if it has
@@ -28,7 +29,8 @@ if [[ ! -d $tree/kernel ]]; then
 fi
 need_cmd depmod kmod
 stamp=$out/.modules
-if [[ -f $stamp && $(<"$stamp") == "${wanted[*]}" ]]; then
+recipe="v2 ${wanted[*]}" # v2: softdeps
+if [[ -f $stamp && $(<"$stamp") == "$recipe" ]]; then
     echo "$out"
     exit 0
 fi
@@ -45,7 +47,35 @@ closure() {
         if (n == name) { print $1; if ($2 != "") { split($2, d, " "); for (i in d) print d[i] } ; exit }
     }' "$tree/modules.dep"
 }
-for m in "${wanted[@]}"; do
+# softdeps NAME: the modules NAME's softdep line names (pre: and post:), aliases resolved.
+softdeps() {
+    local word
+    while read -r word; do
+        [[ -n $word ]] || continue
+        word=${word//-/_}
+        if [[ -n $(closure "$word") ]]; then
+            echo "$word"
+        else
+            awk -v a="$word" '$1 == "alias" && $2 == a {print $3}' "$tree/modules.alias" 2>/dev/null
+        fi
+    done < <(awk -v name="$1" '$1 == "softdep" && $2 == name {
+        for (i = 3; i <= NF; i++) if ($i != "pre:" && $i != "post:") print $i }' "$tree/modules.softdep" 2>/dev/null)
+}
+# Every module wanted, with what their softdeps name (theirs in turn), once each.
+queue=("${wanted[@]}") seen=" "
+all=()
+while ((${#queue[@]})); do
+    m=${queue[0]}
+    queue=("${queue[@]:1}")
+    [[ $seen != *" $m "* ]] || continue
+    seen+="$m "
+    all+=("$m")
+    for f in $(closure "$m"); do
+        n=${f##*/} n=${n%%.ko*} n=${n//-/_}
+        while read -r d; do [[ -z $d ]] || queue+=("$d"); done < <(softdeps "$n")
+    done
+done
+for m in "${all[@]}"; do
     files=$(closure "$m")
     if [[ -z $files ]]; then
         if grep -qE "/$m\.ko(\.(xz|zst|gz))?$" "$tree/modules.builtin" 2>/dev/null; then
@@ -65,5 +95,5 @@ for f in modules.builtin modules.builtin.modinfo modules.order; do
     [[ ! -f $tree/$f ]] || cp "$tree/$f" "$dest/$f"
 done
 depmod -b "$out" "$release" || die "depmod over the guest's modules in $out failed"
-echo "${wanted[*]}" >"$stamp"
+echo "$recipe" >"$stamp"
 echo "$out"
