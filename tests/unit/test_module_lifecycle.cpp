@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <csignal>
 #include <map>
+#include <set>
 #include <new>
 #include <thread>
 
@@ -47,6 +48,8 @@ struct FakeIndex final : ModuleIndex {
     return probe_error.count(name) ? probe_error[name] : 0;
   }
   std::string tree() const override { return "/lib/modules/6.12.0-test"; }
+  std::set<std::string> builtin;
+  bool is_builtin(const std::string& name) override { return builtin.count(name) > 0; }
 
   void add(const std::string& path, const std::string& name, const std::string& depends = {}) {
     files[path] = {{"name", name}, {"depends", depends}, {"license", "GPL"}};
@@ -155,6 +158,10 @@ TEST_CASE("a module name is resolved through modules.dep, a path is taken as giv
   REQUIRE_FALSE(missing);
   CHECK(contains(missing.error(), "no module named fusee in /lib/modules/6.12.0-test"));
   CHECK(contains(missing.error(), "depmod"));
+  index.builtin.insert("ext4");
+  auto builtin = resolve_module("ext4", index);
+  REQUIRE_FALSE(builtin);
+  CHECK(contains(builtin.error(), "ext4 is built into the kernel"));
   auto no_file = resolve_module("/nowhere/fuse.ko", index);
   REQUIRE_FALSE(no_file);
   CHECK(contains(no_file.error(), "does not exist"));

@@ -75,6 +75,8 @@ Result<ModuleFile> resolve_module(const std::string& spec, ModuleIndex& index) {
     std::string name = spec;
     std::replace(name.begin(), name.end(), '-', '_');
     auto path = index.lookup(name);
+    if (!path && index.is_builtin(name))
+      return error(fmt::format("module {} is built into the kernel: it cannot be loaded or unloaded", name));
     if (!path)
       return error(fmt::format("no module named {} in {} (its modules.dep; run depmod there if it has none), and "
                                "no file {} here",
@@ -216,6 +218,14 @@ std::optional<std::string> KmodIndex::lookup(const std::string& name) {
   }
   kmod_module_unref_list(list);
   return path;
+}
+
+bool KmodIndex::is_builtin(const std::string& name) {
+  kmod_module* mod = nullptr;
+  if (kmod_module_new_from_name(ctx_->ctx, name.c_str(), &mod) < 0) return false;
+  const bool builtin = kmod_module_get_initstate(mod) == KMOD_MODULE_BUILTIN;
+  kmod_module_unref(mod);
+  return builtin;
 }
 
 Result<std::vector<std::pair<std::string, std::string>>> KmodIndex::modinfo(const std::string& path) {

@@ -41,6 +41,8 @@ struct ModuleIndex {
   virtual std::optional<std::string> lookup(const std::string& name) = 0;
   // The .modinfo key=value pairs of a module file (decompressed as needed); an error if unreadable.
   virtual Result<std::vector<std::pair<std::string, std::string>>> modinfo(const std::string& path) = 0;
+  // Whether the running kernel has `name` built in (modules.builtin).
+  virtual bool is_builtin(const std::string& /*name*/) { return false; }
   // Loads a module by name with its own dependencies (libkmod's probe, already loaded ones skipped).
   virtual int probe(const std::string& name) = 0;  // 0 or -errno
   virtual std::string tree() const = 0;             // e.g. /lib/modules/6.1.0-56-amd64, for messages
@@ -87,6 +89,7 @@ class KmodIndex final : public ModuleIndex {
 
   bool is_file(const std::string& path) const override;
   std::optional<std::string> lookup(const std::string& name) override;
+  bool is_builtin(const std::string& name) override;
   Result<std::vector<std::pair<std::string, std::string>>> modinfo(const std::string& path) override;
   int probe(const std::string& name) override;
   std::string tree() const override;
