@@ -478,3 +478,28 @@ TEST_CASE("the module_free event's time is read from the trace") {
   CHECK(module_free_ns(trace, "fuse_x") == 12'000'100'000u);
   CHECK_FALSE(module_free_ns(trace, "overlay"));
 }
+
+TEST_CASE("an exit record read while other lines were collected is still found") {
+  // While delete_module still runs the exit record may already be logged; reading the hung-task
+  // lines then must not drop it (the unload timeout's report did).
+  RecordFilter filter;
+  Record found;
+  CHECK_FALSE(filter.consume("6,1,100,-;rcu_unload: exit v=1 tag=7 strategy=barrier total_ns=5\n", {}, 0, found));
+  CHECK_FALSE(filter.consume("3,2,200,-;INFO: task rmmod:95 blocked for more than 120 seconds.\n", {}, 0, found));
+  CHECK(filter.take_hung_task_lines() == std::vector<std::string>{"INFO: task rmmod:95 blocked for more than 120 seconds."});
+  REQUIRE(filter.take_held("exit", 7, found));
+  CHECK(found.u64("total_ns") == 5);
+  CHECK_FALSE(filter.take_held("exit", 7, found));
+}
+
+TEST_CASE("a stuck thread's report has its state, wchan and stack") {
+  TempDir proc;
+  std::filesystem::create_directories(proc.path("42"));
+  std::ofstream(proc.path("42/stat")) << "42 (rcu-unload) D 1 2 3\n";
+  std::ofstream(proc.path("42/wchan")) << "kthread_stop";
+  std::ofstream(proc.path("42/stack")) << "[<0>] kthread_stop+0x70/0x130\n";
+  auto report = thread_report(42, proc.root);
+  CHECK(contains(report, "state D"));
+  CHECK(contains(report, "wchan kthread_stop"));
+  CHECK(contains(report, "kthread_stop+0x70"));
+}

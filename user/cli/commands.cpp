@@ -63,9 +63,7 @@ int run_command(const RunOptions& o) {
   std::unique_ptr<UnloadTrace> trace;
   if ((*loader)->name() != kOurModule) trace = UnloadTrace::open((*loader)->name());
   if (trace) env.unload_phases = [&](std::uint64_t start, std::uint64_t end) { return trace->phases(start, end); };
-  env.remover_stack = [](long tid) {
-    return read_text_file(fmt::format("/proc/self/task/{}/stack", tid)).value_or("(unreadable)");
-  };
+  env.remover_stack = [](long tid) { return thread_report(tid); };
   // --- end module lifecycle ---
   env.knobs = &sysfs;
   env.taint = [] { return read_taint(); };

@@ -66,7 +66,11 @@ bool RecordFilter::consume(std::string_view raw, std::string_view kind, std::uin
   }
   auto record = parse_record(entry->message);
   if (record && (record->kind == "init" || record->kind == "exit")) {
-    if (record->kind != kind || record->u64("tag") != tag) return false;
+    if (record->kind != kind || record->u64("tag") != tag) {
+      held_.push_back(std::move(*record));
+      if (held_.size() > kHeldRecords) held_.erase(held_.begin());
+      return false;
+    }
     found = std::move(*record);
     return true;
   }
@@ -77,6 +81,16 @@ bool RecordFilter::consume(std::string_view raw, std::string_view kind, std::uin
 std::vector<std::string> RecordFilter::take_diagnostics() { return std::exchange(diagnostics_, {}); }
 
 std::vector<std::string> RecordFilter::take_hung_task_lines() { return std::exchange(hung_, {}); }
+
+bool RecordFilter::take_held(std::string_view kind, std::uint64_t tag, Record& found) {
+  for (auto it = held_.begin(); it != held_.end(); ++it)
+    if (it->kind == kind && it->u64("tag") == tag) {
+      found = std::move(*it);
+      held_.erase(it);
+      return true;
+    }
+  return false;
+}
 
 std::vector<std::string> KmsgReader::take_hung_task_lines() {
   std::string raw, why;
@@ -90,6 +104,7 @@ Result<Record> KmsgReader::wait_for(std::string_view kind, std::uint64_t tag, st
   const auto deadline = clock::now() + timeout;
   std::string raw, why;
   Record found;
+  if (filter_.take_held(kind, tag, found)) return found;
   for (;;) {
     switch (read_entry(raw, why)) {
       case Read::entry:

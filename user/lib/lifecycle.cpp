@@ -9,7 +9,11 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <chrono>
 #include <filesystem>
+#include <thread>
+
+#include "rcu_unload/text.hpp"
 
 namespace rcu_unload {
 
@@ -129,5 +133,23 @@ const std::atomic<bool>& install_signal_handlers() {
 }
 
 int stop_signal() { return g_stop_signal; }
+
+std::string thread_report(long tid, const std::string& proc) {
+  const std::string dir = fmt::format("{}/{}", proc, tid);
+  std::string state = "?";
+  if (auto stat = read_text_file(dir + "/stat")) {
+    // pid (comm) S ...: the state follows the last ')'.
+    auto close = stat->rfind(')');
+    if (close != std::string::npos && close + 2 < stat->size()) state = stat->substr(close + 2, 1);
+  }
+  const std::string wchan = std::string(trim(read_text_file(dir + "/wchan").value_or("")));
+  std::string stack;
+  for (int attempt = 0; attempt < 5 && stack.empty(); ++attempt) {
+    if (attempt) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    stack = std::string(trim(read_text_file(dir + "/stack").value_or("")));
+  }
+  return fmt::format("thread {}: state {}, wchan {}\n{}", tid, state, wchan.empty() || wchan == "0" ? "-" : wchan,
+                     stack.empty() ? "(empty kernel stack: running on a CPU, or no CONFIG_STACKTRACE)" : stack);
+}
 
 }  // namespace rcu_unload

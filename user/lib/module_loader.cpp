@@ -145,8 +145,12 @@ ModuleState read_module_state(const std::string& name, const std::string& sysfs_
   } else {
     state.initstate = "builtin";  // a /sys/module dir without initstate: built in (or parameters only)
   }
-  if (auto text = read_text_file(dir + "/refcnt"))
-    if (auto n = parse_u64(trim(*text))) state.refcnt = static_cast<long>(*n);
+  // -1 while delete_module is in progress (the reference base is taken away first).
+  if (auto text = read_text_file(dir + "/refcnt")) {
+    auto t = trim(*text);
+    const bool negative = !t.empty() && t.front() == '-';
+    if (auto n = parse_u64(negative ? t.substr(1) : t)) state.refcnt = negative ? -static_cast<long>(*n) : static_cast<long>(*n);
+  }
   for (const auto& entry : std::filesystem::directory_iterator(dir + "/holders", ec))
     state.holders.push_back(entry.path().filename().string());
   std::sort(state.holders.begin(), state.holders.end());

@@ -17,8 +17,13 @@ class RecordFilter {
   void watch_module(std::string_view module) { watched_.push_back(std::string(module) + ": "); }
   // Hung-task reports ("INFO: task ... blocked for more than ...") seen so far; clears them.
   std::vector<std::string> take_hung_task_lines();
+  // An init/exit record consume() passed over (another kind or tag was awaited, or none): found
+  // later by take_held, so a record read early (e.g. while collecting other lines) is not lost.
+  bool take_held(std::string_view kind, std::uint64_t tag, Record& found);
 
  private:
+  std::vector<Record> held_;  // the last kHeldRecords such records
+  static constexpr std::size_t kHeldRecords = 64;
   std::vector<std::string> diagnostics_;
   std::vector<std::string> watched_;
   std::vector<std::string> hung_;

@@ -36,6 +36,10 @@ const std::atomic<bool>& install_signal_handlers();
 // The signal that stopped the run, 0 if none.
 int stop_signal();
 
+// A thread of this process stuck in a syscall: its state and wchan (/proc/self/task/TID/stat, wchan)
+// and its kernel stack (.../stack, read a few times: a running task's stack reads empty).
+std::string thread_report(long tid, const std::string& proc = "/proc/self/task");
+
 // Registered by KnobGuard and ResidentExpediter for the fault handler: "write VALUE to PATH".
 // At most a few entries; each register/clear is done outside signal context.
 void emergency_set(int slot, const std::string& path, const std::string& value);
