@@ -10,7 +10,7 @@ STRATEGIES ?= all
 # KERNEL-NAME[:APPEND] configurations `make run` boots; names as in scripts/fetch-kernel.sh.
 RUN_CONFIGS ?= deb-6.1-amd64:preempt=none deb-6.1-amd64:preempt=full deb-6.1-rt
 
-.PHONY: all deps user kernels unit test run bench bench-modules matrix clean
+.PHONY: all deps user kernels unit test run bench bench-modules matrix clean host fuzzers sanitize
 all: user
 
 deps:
@@ -29,9 +29,35 @@ TEST_KERNELS := deb-6.1-amd64 deb-6.1-rt deb-6.12-amd64 UP-NONE SMP-NONE DEBUG
 kernels: deps
 	@scripts/get-kernel.sh $(TEST_KERNELS) >/dev/null
 
-# Unit tests, then the QEMU integration tests (which boot real kernels, one at a time).
-test: user kernels
+# The libFuzzer targets (tests/fuzz, clang), run by ctest's fuzz.* tests for FUZZ_SECONDS each.
+FUZZ_SECONDS ?= 20
+fuzzers: deps
+	@cmake -S tests/fuzz -B $(BUILD)/fuzz -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD)/fuzz -j2
+
+# The harness with ASan and UBSan in $(BUILD)/asan, and its unit tests.
+sanitize: deps
+	@cmake -S . -B $(BUILD)/asan -DCMAKE_BUILD_TYPE=Debug -DRCU_UNLOAD_SANITIZE=ON >/dev/null
+	@cmake --build $(BUILD)/asan -j2 --target unit_tests rcu-unload
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --test-dir $(BUILD)/asan -L unit --output-on-failure
+
+# Unit tests, the fuzzers (FUZZ_SECONDS each), then the QEMU integration tests (which boot real
+# kernels, one at a time).
+test: user kernels fuzzers
+	@cmake -S . -B $(BUILD)/user -DRCU_UNLOAD_FUZZ_SECONDS=$(FUZZ_SECONDS) >/dev/null
 	ctest --test-dir $(BUILD)/user --output-on-failure
+
+# On the machine itself (no QEMU): the module against the running kernel's headers and the
+# harness. Loading it needs root; see README, "On a real machine".
+HOST_KBUILD := /lib/modules/$(shell uname -r)/build
+host: user
+	@if [ ! -f $(HOST_KBUILD)/Makefile ]; then \
+		echo "make host: no headers for the running kernel $$(uname -r) at $(HOST_KBUILD);" \
+		     "install them (Debian: apt-get install linux-headers-$$(uname -r))" >&2; exit 1; fi
+	scripts/build-module.sh $(HOST_KBUILD) $(BUILD)/host
+	@echo "module: $(BUILD)/host/rcu_unload.ko, harness: $(HARNESS);" \
+	      "run: sudo $(HARNESS) run --module $(BUILD)/host/rcu_unload.ko --strategy all --cycles 20"
+
 
 run: user
 	@set -e; for config in $(RUN_CONFIGS); do \
@@ -39,12 +65,10 @@ run: user
 		out=$(BUILD)/run/$$kernel$${append:+-$${append//[= ]/-}}; \
 		echo "== $$kernel $$append: $(CYCLES) cycles per strategy, callbacks=$(CALLBACKS)"; \
 		scripts/guest-run.sh --kernel $$kernel --append "$$append" --out $$out \
-			--cycles-per $(CYCLES) -- --callbacks $(CALLBACKS) $(addprefix --strategy ,$(STRATEGIES)); \
-		$(HARNESS) report $$out/results.json; \
+			-- --cycles $(CYCLES) --callbacks $(CALLBACKS) $(addprefix --strategy ,$(STRATEGIES)); \
 		echo "== $$kernel $$append: fuse, plain against the resident expediter, $(CYCLES) cycles each"; \
 		scripts/guest-run.sh --kernel $$kernel --append "$$append" --out $$out-fuse --module fuse \
-			--cycles-per $(CYCLES) -- --callbacks 0 --strategy plain --strategy plain+expedite; \
-		$(HARNESS) report $$out-fuse/results.json; \
+			-- --cycles $(CYCLES) --callbacks 0 --strategy plain --strategy plain+expedite; \
 	done
 
 # The benchmark: the bench experiments of configs/experiments.tsv (BENCH="LABEL..." for some),

@@ -5,16 +5,16 @@
 # One boot, end to end: fetch or build the kernel NAME (get-kernel.sh: Debian's deb-*, or a
 # configuration in configs/), build rcu_unload.ko against it, build the initramfs, boot QEMU running
 # `rcu-unload run --module /rcu_unload.ko RCU-UNLOAD-RUN-ARGS... --json /results.json`,
-# and leave DIR/results.json and DIR/console.log. Exit status as qemu-run.sh's.
+# and leave DIR/results.json and DIR/console.log. The run's progress lines (it runs with --verbose)
+# reach the host's stderr as the guest prints them (qemu-run.sh), and the report is printed on the
+# host's stdout at the end. Exit status as qemu-run.sh's.
 # --module: time another module instead of /rcu_unload.ko, e.g. `--module fuse` (a name from the
 # guest's /lib/modules/<release>: fuse, overlay, squashfs, nf_conntrack, bridge, see
 # guest-modules.sh) or a path inside the guest; after the run the job fails (status 4) if that
 # module or rcu_unload_expediter is still loaded. --job FILE: boot with this job script instead
 # (RCU-UNLOAD-RUN-ARGS are then ignored).
-# --cycles-per N: the run gets --cycles N x specs x callbacks values (RCU-UNLOAD-RUN-ARGS then has
-# no --cycles). A spec `all` or `all+knobs` counts as the strategies the module's init record
-# reports in applies= (unsafe-none left out), which the job learns by loading the module once with
-# callbacks=0 and the run's --param values before the run.
+# --cycles-per N: the same as `--cycles N` among RCU-UNLOAD-RUN-ARGS: N cycles per strategy spec x
+# callbacks value (the harness expands `all` and computes the total itself).
 # shellcheck source=common.sh
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
@@ -42,33 +42,10 @@ done
 [[ -z $cycles_per || $cycles_per =~ ^[1-9][0-9]*$ ]] || die "--cycles-per takes a positive integer"
 need_file "$harness" "harness (build it with 'make user')"
 
-# The job's `rcu-unload run --cycles` for --cycles-per: N x (named specs + all-specs x the
-# strategies that apply) x callbacks values; the probe load tells how many apply.
-cycles_arg=() probe=0
+cycles_arg=()
 if [[ -n $cycles_per ]]; then
-    named=0 alls=0 ncb=0 params=()
-    args=("$@")
-    for ((i = 0; i < ${#args[@]}; i++)); do
-        case ${args[i]} in
-            --cycles) die "--cycles-per and a run --cycles exclude each other" ;;
-            --strategy)
-                if [[ ${args[i + 1]:-} == all || ${args[i + 1]:-} == all+knobs ]]; then
-                    alls=$((alls + 1))
-                else
-                    named=$((named + 1))
-                fi
-                i=$((i + 1)) ;;
-            --callbacks) ncb=$((ncb + 1)); i=$((i + 1)) ;;
-            --param) params+=("${args[i + 1]:-}"); i=$((i + 1)) ;;
-        esac
-    done
-    ((named + alls)) || named=1 # the harness's default, barrier
-    ((ncb)) || ncb=1
-    if ((alls)); then
-        probe=1
-    else
-        cycles_arg=(--cycles $((cycles_per * named * ncb)))
-    fi
+    for arg in "$@"; do [[ $arg != --cycles ]] || die "--cycles-per and a run --cycles exclude each other"; done
+    cycles_arg=(--cycles "$cycles_per")
 fi
 
 { read -r kdir && read -r base; } < <("$RCU_UNLOAD_SCRIPTS/prepare-guest.sh" "$name" "$harness")
@@ -80,30 +57,12 @@ quoted() { local w; for w in "$@"; do printf ' %q' "$w"; done; }
 job=$out/job.sh
 {
     echo '#!/bin/sh'
-    if ((probe)); then
-        echo '# Which strategies apply here: the init record of one load with the run'"'"'s parameters.'
-        printf 'insmod /rcu_unload.ko callbacks=0'
-        quoted "${params[@]}"
-        printf ' || { echo "rcu-unload job: the probe load failed"; exit 3; }\n'
-        cat <<'JOB'
-applies=$(dmesg | sed -n 's/.*rcu_unload: init v=.* applies=\([^ ]*\).*/\1/p' | tail -n 1)
-rmmod rcu_unload || { echo "rcu-unload job: the probe unload failed"; exit 3; }
-[ -n "$applies" ] || { echo "rcu-unload job: the module's init record has no applies=, which --strategy all needs"; exit 3; }
-n=0
-for s in $(echo "$applies" | tr , ' '); do [ "$s" = unsafe-none ] || n=$((n + 1)); done
-echo "rcu-unload job: strategies that apply: $applies"
-JOB
-        # shellcheck disable=SC2016 # $((...)) is for the guest's shell
-        printf 'exec /bin/rcu-unload run --module /rcu_unload.ko --cycles $((%d * (%d + %d * n) * %d))' \
-            "$cycles_per" "$named" "$alls" "$ncb"
+    if [[ -n $module ]]; then
+        printf '/bin/rcu-unload run --verbose --module %q' "$module"
     else
-        if [[ -n $module ]]; then
-            printf '/bin/rcu-unload run --module %q' "$module"
-        else
-            printf 'exec /bin/rcu-unload run --module /rcu_unload.ko'
-        fi
-        quoted "${cycles_arg[@]}"
+        printf 'exec /bin/rcu-unload run --verbose --module /rcu_unload.ko'
     fi
+    quoted "${cycles_arg[@]}"
     quoted "$@"
     printf ' --json /results.json\n'
     if [[ -n $module ]]; then
@@ -121,6 +80,10 @@ JOB
 } >"$job"
 [[ -z $job_file ]] || cp "$job_file" "$job"
 rm -f "$out/results.json"
-exec "$RCU_UNLOAD_SCRIPTS/qemu-run.sh" --kernel "$kdir/vmlinuz" --initrd "$base" --job "$job" \
+rc=0
+"$RCU_UNLOAD_SCRIPTS/qemu-run.sh" --kernel "$kdir/vmlinuz" --initrd "$base" --job "$job" \
     --append "$append" --smp "$smp" --timeout "$timeout" --log "$out/console.log" \
-    --out "$out/results.json"
+    --out "$out/results.json" || rc=$?
+# The report on the host, from the results the guest printed.
+[[ ! -s $out/results.json ]] || "$harness" report "$out/results.json" || true
+exit "$rc"

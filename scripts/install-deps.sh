@@ -10,6 +10,8 @@ packages=(
     # harness and tests
     g++ make cmake pkg-config libkmod-dev libcli11-dev nlohmann-json3-dev libfmt-dev catch2
     gnuplot-nox
+    # the libFuzzer targets (make fuzzers): clang with its compiler-rt (fuzzer, ASan, UBSan)
+    clang libclang-rt-14-dev
     # external module builds against Debian's headers (kbuild's tools need libelf/libssl;
     # 6.12 runs pahole for module BTF)
     gcc-12 g++-12 libelf1 libssl3 binutils dwarves

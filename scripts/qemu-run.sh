@@ -8,7 +8,9 @@
 # printed between the results markers goes to --out. Exit status: the job's (from the
 # @@RCU-UNLOAD-EXIT n@@ line) on a clean run; 124 on timeout; 125 if the console shows a kernel
 # splat (Oops, BUG:, WARNING:, panic, RCU stall, ...); 126 if QEMU failed or the EXIT marker is
-# missing; 2 on bad usage. --verbose copies the console to stderr as it runs.
+# missing; 2 on bad usage. --verbose copies the console to stderr as it runs; without it, the
+# console lines that start with `rcu-unload` (the guest's init line, the harness's progress with
+# run --verbose, its warnings and errors, the job's own lines) reach stderr as the guest prints them.
 set -euo pipefail
 # shellcheck source=common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -68,8 +70,17 @@ if ((verbose)); then
     timeout -k 5 "$timeout" "${qemu[@]}" </dev/null 2>"$qemu_err" | tee "$log" >&2
     rc=${PIPESTATUS[0]}
 else
-    timeout -k 5 "$timeout" "${qemu[@]}" </dev/null >"$log" 2>"$qemu_err"
+    timeout -k 5 "$timeout" "${qemu[@]}" </dev/null >"$log" 2>"$qemu_err" &
+    qemu_pid=$!
+    # A background job ignores the terminal's Ctrl-C: pass it on (timeout forwards it to QEMU).
+    trap 'kill -TERM "$qemu_pid" 2>/dev/null; exit 130' INT TERM
+    # Live progress: follow the console until QEMU is gone (tail --pid), harness lines only.
+    tail -n +1 -s 0.2 -F --pid="$qemu_pid" "$log" 2>/dev/null | grep -a --line-buffered '^rcu-unload' >&2 &
+    follower=$!
+    wait "$qemu_pid"
     rc=$?
+    wait "$follower" 2>/dev/null
+    trap - INT TERM
 fi
 set -e
 end=$(date +%s.%N)

@@ -27,7 +27,7 @@ TEST_CASE("run with several strategies keeps their order") {
   auto o = parsed<RunOptions>({"run", "--module", kExisting, "--cycles", "4", "--strategy", "force-qs", "--strategy",
                                "barrier", "--callbacks", "0", "--json", "out.json", "--tag-base", "100"});
   CHECK(o.config.strategies == test::specs({"force-qs", "barrier"}));
-  CHECK(o.config.cycles == 4);
+  CHECK(o.config.cycles_per_combination == 4);  // per strategy x callbacks, as verify counts them
   CHECK(o.config.callbacks == std::vector<unsigned>{0});
   CHECK(o.json == "out.json");
   CHECK(o.module == kExisting);
@@ -156,7 +156,7 @@ TEST_CASE("run takes several callbacks values, module params and +knobs specs") 
   CHECK(o.config.strategies == test::specs({"barrier", "force-qs+knobs"}));
   CHECK(o.config.callbacks == std::vector<unsigned>{1, 100000, 1000});
   CHECK(o.config.params == Args{"measure_limit=1", "flavor=srcu"});
-  CHECK(o.config.cycles == 12);
+  CHECK(o.config.cycles_per_combination == 12);
 }
 
 TEST_CASE("strategy specs split into the module strategy and the knobs flag") {

@@ -6,7 +6,16 @@
 #include <cstdio>
 
 #include "rcu_unload/expediter.hpp"
+#include <unistd.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "rcu_unload/environment.hpp"
 #include "rcu_unload/kmsg_reader.hpp"
+#include "rcu_unload/outputs.hpp"
+#include "rcu_unload/progress.hpp"
 #include "rcu_unload/lifecycle.hpp"
 #include "rcu_unload/matrix.hpp"
 #include "rcu_unload/module_loader.hpp"
@@ -34,6 +43,19 @@ int fail(const std::string& message) {
 const std::atomic<bool>& stop_on_signals() { return install_signal_handlers(); }
 
 int run_command(const RunOptions& o) {
+  // The results path is checked, and an older file there removed, before anything is loaded; the
+  // cycles then go to its journal as they end (outputs.hpp), so a harness that dies keeps them.
+  std::optional<ResultsJournal> journal;
+  if (!o.json.empty()) {
+    auto opened = ResultsJournal::open(o.json);
+    if (!opened) return fail(opened.error());
+    journal.emplace(std::move(*opened));
+  }
+  // The environment as it was before the run: the knobs' values among it.
+  Facts environment = read_environment();
+  environment.insert(environment.begin(), {"timestamp", utc_timestamp()});
+  if (auto srcversion = module_srcversion(o.module); !srcversion.empty())
+    environment.emplace_back("module_srcversion", srcversion);
   // --- module lifecycle (issues 11, 13): one harness at a time, knobs a dead run left changed put
   // back, the module resolved by path or name, the expediter for +expedite, unload phases ---
   const auto& stop = stop_on_signals();
@@ -67,13 +89,27 @@ int run_command(const RunOptions& o) {
   // --- end module lifecycle ---
   env.knobs = &sysfs;
   env.taint = [] { return read_taint(); };
+  Progress progress(stderr, isatty(STDERR_FILENO) != 0, o.verbosity, monotonic_ns);
+  std::optional<std::string> journal_problem;
+  env.on_start = [&](unsigned total, const Results& r) {
+    progress.start(total);
+    if (!journal) return;
+    Results head = r;
+    const auto info = read_system_info();
+    head.kernel = info.kernel;
+    head.cmdline = info.cmdline;
+    head.cpus = info.cpus;
+    head.environment = environment;
+    journal_problem = journal->header(head);
+  };
   env.on_cycle = [&](const Cycle& c) {
-    fmt::print(stderr, "cycle {}/{} {:<16} cb {:<7} picked {:<10} syscall {:10.3f} ms  exit {:10.3f} ms  invoked {}/{}\n",
-               c.cycle + 1, o.config.cycles, c.strategy, c.callbacks, c.exit.picked,
-               static_cast<double>(c.syscall_ns) / 1e6, static_cast<double>(c.exit.total_ns) / 1e6, c.exit.invoked,
-               c.exit.enqueued);
+    progress.cycle(c);
+    if (journal && !journal_problem) journal_problem = journal->cycle(c);
   };
   auto outcome = run_cycles(o.config, env);
+  progress.finish();
+  outcome.results.environment = environment;
+  if (journal_problem) outcome.results.warnings.push_back(*journal_problem);
   if (expediter)
     if (auto problem = expediter->unload()) {
       outcome.results.errors.push_back(*problem);
@@ -91,11 +127,10 @@ int run_command(const RunOptions& o) {
   outcome.results.cmdline = info.cmdline;
   outcome.results.cpus = info.cpus;
 
-  if (!outcome.results.cycles.empty()) fmt::print("{}", format_report(outcome.results, false));  // no all-zero table
+  if (!outcome.results.cycles.empty()) if (o.verbosity != Verbosity::quiet) fmt::print("{}", format_report(outcome.results, false));  // no all-zero table
   std::fflush(stdout);
-  if (!o.json.empty()) {
-    if (auto problem = save_results(o.json, outcome.results)) return fail(*problem);
-  }
+  if (journal)
+    if (auto problem = journal->finish(outcome.results)) return fail(*problem);
   for (const auto& w : outcome.results.warnings) fmt::print(stderr, "rcu-unload: warning: {}\n", w);
   for (const auto& e : outcome.results.errors) fmt::print(stderr, "rcu-unload: error: {}\n", e);
   if (outcome.results.interrupted) fmt::print(stderr, "rcu-unload: interrupted, partial results kept\n");
@@ -105,12 +140,24 @@ int run_command(const RunOptions& o) {
 int report_command(const ReportOptions& o) {
   std::vector<PlotInput> inputs;
   for (const auto& path : o.files) {
-    auto r = load_results(path);
+    auto r = load_any_results(path);
     if (!r) return fail(r.error());
+    if (o.format != ReportFormat::table) {
+      fmt::print("{}", o.format == ReportFormat::json  ? results_to_json(*r)
+                       : o.format == ReportFormat::csv ? results_to_csv(*r)
+                                                       : results_to_ktap(*r));
+      std::fflush(stdout);
+      if (r->cycles.empty()) return fail(fmt::format("{}: no cycles recorded", path));
+      if (o.format == ReportFormat::ktap) return results_to_ktap(*r).find("\nnot ok ") == std::string::npos ? 0 : kExitFailure;
+      continue;
+    }
     if (o.files.size() > 1) fmt::print("== {}\n", path);
     fmt::print("{}\n", format_report(*r, true, o.style));
     inputs.push_back({o.files.size() > 1 ? path : std::string{}, std::move(*r)});
   }
+  std::fflush(stdout);
+  for (const auto& in : inputs)
+    if (in.results.cycles.empty()) return fail(fmt::format("{}: no cycles recorded", in.label.empty() ? o.files.front() : in.label));
   if (!o.plot.empty()) {
     if (auto problem = write_plot(inputs, o.plot)) return fail(*problem);
     fmt::print("plot written to {}\n", o.plot);
@@ -118,8 +165,35 @@ int report_command(const ReportOptions& o) {
   return 0;
 }
 
+int compare_command(const CompareOptions& o) {
+  auto old_results = load_any_results(o.old_file);
+  if (!old_results) return fail(old_results.error());
+  auto new_results = load_any_results(o.new_file);
+  if (!new_results) return fail(new_results.error());
+  auto comparison = compare_results(*old_results, *new_results, o.metric, o.threshold);
+  fmt::print("{}", format_comparison(comparison, o.metric, o.threshold, o.style));
+  if (comparison.rows.empty()) return fail("no strategy has cycles in both files");
+  return comparison.regression ? kExitFailure : 0;
+}
+
+int env_command(const EnvOptions& o) {
+  auto facts = read_environment();
+  if (o.json) {
+    nlohmann::json j = nlohmann::json::object();
+    for (const auto& [key, value] : facts) j[key] = value;
+    fmt::print("{}\n", j.dump(2));
+    return 0;
+  }
+  std::size_t width = 0;
+  for (const auto& [key, value] : facts) width = std::max(width, key.size());
+  for (const auto& [key, value] : facts) fmt::print("{:<{}}  {}\n", key, width, value);
+  fmt::print("{:<{}}  {}\n", "strategies", width,
+             "the module's init record says which apply (applies=, kick=): `rcu-unload run --strategy all` probes it");
+  return 0;
+}
+
 int verify_command(const VerifyOptions& o) {
-  auto r = load_results(o.file);
+  auto r = load_any_results(o.file);
   if (!r) return fail(r.error());
   auto problems = verify_results(*r, o.expect);
   for (const auto& p : problems) fmt::print(stderr, "verify: FAIL {}\n", p);
@@ -149,6 +223,8 @@ struct Dispatch {
   int operator()(const ReportOptions& o) const { return report_command(o); }
   int operator()(const VerifyOptions& o) const { return verify_command(o); }
   int operator()(const MatrixOptions& o) const { return matrix_command(o); }
+  int operator()(const CompareOptions& o) const { return compare_command(o); }
+  int operator()(const EnvOptions& o) const { return env_command(o); }
 };
 }  // namespace
 

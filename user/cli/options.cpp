@@ -11,6 +11,9 @@
 #include <limits>
 #include <sstream>
 
+#include "rcu_unload/environment.hpp"
+#include "rcu_unload/outputs.hpp"
+
 namespace rcu_unload {
 
 std::optional<std::string> param_problem(std::string_view param) {
@@ -117,6 +120,7 @@ TableStyle table_style(bool markdown) { return markdown ? TableStyle::markdown :
 ParsedOptions parse_options(int argc, const char* const* argv) {
   CLI::App app{"Load and unload rcu_unload.ko in loops and time the unload strategies"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("rcu-unload ") + harness_version());
 
   RunOptions run_options;
   RunConfig& config = run_options.config;
@@ -142,8 +146,14 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
                   "seconds a removal may take before the harness reports the module's state and the remover's stack")
       ->check(CLI::Range(0.001, 86400.0));
   // --- end module lifecycle ---
-  run->add_option("--cycles", config.cycles, "total number of load/unload cycles")
+  unsigned run_cycles_per = 20;
+  run->add_option("--cycles", run_cycles_per,
+                  "load/unload cycles per strategy spec x callbacks value (after `all` is expanded; default 20)")
       ->check(CLI::Range(1u, std::numeric_limits<unsigned>::max()));
+  bool quiet = false, verbose = false;
+  auto* quiet_flag = run->add_flag("--quiet,-q", quiet, "print nothing but the errors (no progress, no table)");
+  run->add_flag("--verbose,-v", verbose, "a line per cycle on stderr, also when it is not a terminal")
+      ->excludes(quiet_flag);
   add_strategies(*run, run_specs,
                  "unload strategy, NAME or NAME+knobs (sets the kernel's RCU knobs around the removal; NAME+GROUP "
                  "only some: " + fmt::format("{}", fmt::join(kKnobGroups, ", ")) + "); repeat to "
@@ -157,14 +167,51 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
       ->check(CLI::Validator([](const std::string& p) { return param_problem(p).value_or(""); }, "KEY=VALUE"))
       ->take_all();
   run->add_option("--json", run_options.json, "write the results JSON here (also when interrupted)");
-  run->add_option("--tag-base", config.tag_base, "tag of cycle 0; cycle i uses tag-base + i");
+  run->add_option("--tag-base", config.tag_base, "tag of cycle 0; cycle i uses tag-base + i")
+      ->check(CLI::Validator(
+          [](const std::string& v) {
+            return !v.empty() && v.find_first_not_of("0123456789") == std::string::npos
+                       ? std::string{}
+                       : "--tag-base takes a whole number from 1, not '" + v + "'";
+          },
+          "N"))
+      ->check(CLI::Range(std::uint64_t{1}, std::numeric_limits<std::uint64_t>::max() / 2));
 
   ReportOptions report_options;
   bool markdown = false;
   auto* report = app.add_subcommand("report", "print tables (and a plot) from saved results");
   report->add_option("files", report_options.files, "results JSON files")->required()->check(CLI::ExistingFile);
-  report->add_option("--plot", report_options.plot, "write latency plots (PNG) here");
-  report->add_flag("--markdown", markdown, "print the tables as Markdown");
+  report->add_option("--plot", report_options.plot, "write latency plots here: PNG, or SVG for a name ending in .svg");
+  auto* report_markdown = report->add_flag("--markdown", markdown, "print the tables as Markdown");
+  bool as_json = false, as_csv = false, as_ktap = false;
+  auto* json_flag = report->add_flag("--json", as_json, "print the results JSON (format 2) instead of tables");
+  auto* csv_flag = report->add_flag("--csv", as_csv, "print one CSV row per cycle instead of tables");
+  auto* ktap_flag = report->add_flag("--ktap", as_ktap,
+                                     "print KTAP: a test per strategy x callbacks, ok when its cycles pass verify's checks");
+  json_flag->excludes(csv_flag, ktap_flag, report_markdown);
+  csv_flag->excludes(ktap_flag, report_markdown);
+  ktap_flag->excludes(report_markdown);
+
+  CompareOptions compare_options;
+  std::string threshold_text = "10%", metric_text = "total_ns";
+  auto* compare = app.add_subcommand(
+      "compare", "compare two results files per strategy (exit 1 when one got slower beyond the threshold)");
+  compare->add_option("old", compare_options.old_file, "the baseline results JSON")->required()->check(CLI::ExistingFile);
+  compare->add_option("new", compare_options.new_file, "the results JSON to judge")->required()->check(CLI::ExistingFile);
+  compare
+      ->add_option("--threshold", threshold_text,
+                   "how much slower a p50 may get before it counts, e.g. 10% or 0.1 (default 10%)")
+      ->check(CLI::Validator(
+          [](const std::string& v) { return parse_threshold(v) ? std::string{} : "'" + v + "' is not a threshold like 10%"; },
+          "PERCENT"));
+  compare->add_option("--metric", metric_text, "total_ns (the module's exit path, default), syscall_ns or wait_ns")
+      ->check(CLI::IsMember({"total_ns", "syscall_ns", "wait_ns"}));
+  bool compare_markdown = false;
+  compare->add_flag("--markdown", compare_markdown, "print the table as Markdown");
+
+  EnvOptions env_options;
+  auto* env = app.add_subcommand("env", "what the harness sees: kernel, preempt model, RCU, HZ, CPUs, knobs, taint");
+  env->add_flag("--json", env_options.json, "print it as one JSON object");
 
   VerifyOptions verify_options;
   Expectation& expect = verify_options.expect;
@@ -208,7 +255,18 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
     return {std::nullopt, code == 0 ? 0 : kExitUsage, out.str() + err.str()};
   }
 
+  if (compare->parsed()) {
+    compare_options.threshold = *parse_threshold(threshold_text);
+    compare_options.metric = metric_text == "syscall_ns" ? Metric::syscall_ns
+                             : metric_text == "wait_ns"  ? Metric::wait_ns
+                                                         : Metric::total_ns;
+    compare_options.style = table_style(compare_markdown);
+    return {std::move(compare_options), 0, {}};
+  }
+  if (env->parsed()) return {std::move(env_options), 0, {}};
   if (run->parsed()) {
+    config.cycles_per_combination = run_cycles_per;
+    run_options.verbosity = quiet ? Verbosity::quiet : verbose ? Verbosity::verbose : Verbosity::normal;
     if (auto dup = duplicate_callbacks(run_callbacks)) return {std::nullopt, kExitUsage, *dup};
     config.strategies = run_specs.empty() ? std::vector<StrategySpec>{{std::string(kBaselineStrategy)}}
                                           : to_specs(run_specs);
@@ -219,6 +277,12 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
   }
   if (report->parsed()) {
     report_options.style = table_style(markdown);
+    report_options.format = as_json  ? ReportFormat::json
+                            : as_csv ? ReportFormat::csv
+                            : as_ktap ? ReportFormat::ktap
+                                      : ReportFormat::table;
+    if (report_options.format != ReportFormat::table && report_options.files.size() > 1)
+      return {std::nullopt, kExitUsage, "report --json, --csv and --ktap take one results file\n"};
     return {std::move(report_options), 0, {}};
   }
   if (matrix->parsed()) {

@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <cmath>
 #include <csignal>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 
 #include "rcu_unload/statistics.hpp"
@@ -39,7 +41,9 @@ void append_table(std::string& out, const Results& r, Metric m, TableStyle style
   if (rows.empty()) return;
   const bool with_limit = m == Metric::total_ns;
   const auto values = callbacks_present(r);
-  Table t{{"strategy", "n", "p50", "p90", "p99", fmt::format("p50 / {} [95% CI]", reference_strategy(r))}};
+  // Small samples honestly: p90 below n = 10 and p99 below n = 100 would only be the max again.
+  Table t{{"strategy", "n", "min", "p50", "p90", "p99", "max", "sigma",
+           fmt::format("p50 / {} [95% CI]", reference_strategy(r))}};
   if (with_limit) t[0].insert(t[0].end(), {"limit", "p50 / limit"});
   for (const auto& row : rows) {
     auto sample = metric_sample(r, row, m);
@@ -48,7 +52,9 @@ void append_table(std::string& out, const Results& r, Metric m, TableStyle style
     if (s.n == 0) {
       line.resize(t[0].size(), "-");
     } else {
-      line.insert(line.end(), {format_ms(s.p50), format_ms(s.p90), format_ms(s.p99), ratio_cell(r, row, m, sample)});
+      line.insert(line.end(), {format_ms(s.min), format_ms(s.p50), s.n >= kMinSamplesP90 ? format_ms(s.p90) : "-",
+                               s.n >= kMinSamplesP99 ? format_ms(s.p99) : "-", format_ms(s.max),
+                               s.n > 1 ? format_ms(s.stddev) : "-", ratio_cell(r, row, m, sample)});
       if (with_limit) {
         // Without several callbacks values every row ran at the run's only one.
         auto limit = limit_ns(r, row.callbacks.value_or(values.empty() ? 0u : values.front()));
@@ -139,7 +145,9 @@ std::string format_report(const Results& r, bool with_problems, TableStyle style
                                 r.cpus, fmt::join(callbacks_present(r), "/"), r.cycles.size(),
                                 r.params.empty() ? "" : fmt::format(", params {}", fmt::join(r.params, " ")),
                                 r.interrupted ? " (interrupted)" : "");
+  if (r.cycles.empty()) out += "\nno cycles recorded\n";
   for (auto m : {Metric::syscall_ns, Metric::total_ns}) {
+    if (r.cycles.empty()) break;
     out += '\n';
     append_table(out, r, m, style);
   }
@@ -163,6 +171,10 @@ std::optional<unsigned> cdf_callbacks(const Results& r) {
                            [&](unsigned a, unsigned b) { return distance(a) < distance(b); });
 }
 }  // namespace
+
+bool is_svg_path(const std::string& path) {
+  return path.size() >= 4 && path.compare(path.size() - 4, 4, ".svg") == 0;
+}
 
 std::string plot_script(const std::vector<PlotInput>& inputs, const std::string& png) {
   std::string data, cdf[2], scaling;
@@ -202,13 +214,14 @@ std::string plot_script(const std::vector<PlotInput>& inputs, const std::string&
     }
   }
   const int panels = scaling.empty() ? 2 : 3;
-  std::string script = fmt::format(
-      "if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {{\n"
-      "  set terminal pngcairo noenhanced size {0},600\n"
-      "}} else {{\n"
-      "  set terminal png noenhanced size {0},600\n"
-      "}}\n",
-      700 * panels);
+  std::string script = is_svg_path(png) ? fmt::format("set terminal svg noenhanced size {},600\n", 700 * panels)
+                                        : fmt::format(
+                                              "if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {{\n"
+                                              "  set terminal pngcairo noenhanced size {0},600\n"
+                                              "}} else {{\n"
+                                              "  set terminal png noenhanced size {0},600\n"
+                                              "}}\n",
+                                              700 * panels);
   script += "set output " + gnuplot_string(png) + "\n" + data;
   script += fmt::format(
       "set multiplot layout 1,{} title 'rcu_unload: unload latency'\n"
@@ -226,9 +239,19 @@ std::string plot_script(const std::vector<PlotInput>& inputs, const std::string&
 }
 
 std::optional<std::string> write_plot(const std::vector<PlotInput>& inputs, const std::string& png) {
+  bool any = false;
+  for (const auto& in : inputs) any = any || !in.results.cycles.empty();
+  if (!any) return std::string("no cycles to plot");
+  // The output is opened here first: gnuplot, when it cannot open it, writes the image to its
+  // stdout instead and only says so on stderr.
+  if (FILE* probe = std::fopen(png.c_str(), "wb")) {
+    std::fclose(probe);
+  } else {
+    return fmt::format("cannot write the plot to {}: {}", png, std::strerror(errno));
+  }
   std::error_code ec;
   std::filesystem::remove(png, ec);
-  FILE* pipe = popen("gnuplot", "w");
+  FILE* pipe = popen("gnuplot >/dev/null", "w");
   if (!pipe) return std::string("cannot start gnuplot");
   auto script = plot_script(inputs, png);
   // A gnuplot that is missing or died early must surface as an error, not kill us with SIGPIPE.

@@ -158,11 +158,25 @@ namespace {
 
 json summary_json(const Summary& s) {
   auto whole = [](double v) { return static_cast<std::uint64_t>(v); };
-  return {{"n", s.n},           {"min", whole(s.min)}, {"p50", whole(s.p50)}, {"p90", whole(s.p90)},
-          {"p99", whole(s.p99)}, {"max", whole(s.max)}, {"mean", s.mean}};
+  // A percentile the sample is too small for is null rather than the max under another name.
+  auto shown = [&](double v, std::size_t min_n) { return s.n >= min_n ? json(whole(v)) : json(nullptr); };
+  return {{"n", s.n},
+          {"min", whole(s.min)},
+          {"p50", whole(s.p50)},
+          {"p90", shown(s.p90, kMinSamplesP90)},
+          {"p99", shown(s.p99, kMinSamplesP99)},
+          {"max", whole(s.max)},
+          {"mean", s.mean},
+          {"stddev", s.stddev}};
 }
 
 }  // namespace
+
+json environment_json(const Results& r) {
+  json env = json::object();
+  for (const auto& [key, value] : r.environment) env[key] = value;
+  return env;
+}
 
 std::string results_to_json(const Results& r) {
   json summary = json::object();
@@ -185,6 +199,7 @@ std::string results_to_json(const Results& r) {
             {"cycles", r.cycles},
             {"errors", r.errors},
             {"warnings", r.warnings},
+            {"environment", environment_json(r)},
             {"summary", std::move(summary)}};
   return j.dump(2) + "\n";
 }
@@ -217,6 +232,9 @@ Result<Results> results_from_json(std::string_view text) {
     }
     r.errors = j.value("errors", std::vector<std::string>{});
     r.warnings = j.value("warnings", std::vector<std::string>{});
+    if (auto env = j.find("environment"); env != j.end() && env->is_object())
+      for (const auto& [key, value] : env->items())
+        r.environment.emplace_back(key, value.is_string() ? value.get<std::string>() : value.dump());
     return r;
   } catch (const json::exception& e) {
     return error(fmt::format("results JSON does not match format {}: {}", format, e.what()));

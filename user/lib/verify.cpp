@@ -65,7 +65,13 @@ std::vector<std::string> verify_results(const Results& r, const Expectation& exp
   };
   auto name = [](const std::pair<std::string, unsigned>& key) { return fmt::format("{} cb={}", key.first, key.second); };
   std::map<std::pair<std::string, unsigned>, unsigned> expected_count, found_count;
-  for (std::size_t i = 0; i < cycles && combinations > 0; ++i) ++expected_count[expected_at(i)];
+  // Each combination runs exactly N times in N*S*C cycles: counted per combination, not per cycle
+  // (verify --cycles 4294967295 must not walk billions of cycles).
+  if (expect.cycles) {
+    for (std::size_t k = 0; k < combinations; ++k) expected_count[expected_at(k)] += *expect.cycles;
+  } else {
+    for (std::size_t i = 0; i < cycles && combinations > 0; ++i) ++expected_count[expected_at(i)];
+  }
   for (const auto& c : r.cycles) ++found_count[{c.strategy, c.callbacks}];
   for (const auto& [key, n] : expected_count)
     if (found_count[key] != n) add(fmt::format("{}: {} cycles, expected {}", name(key), found_count[key], n));

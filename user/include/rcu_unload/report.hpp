@@ -42,6 +42,8 @@ struct PlotInput {
 // The gnuplot program: sorted-sample CDFs (log-x, ms) of the exit path and of the syscall, a curve
 // per row and input, and, when an input has several callbacks values, exit-path p50 against
 // callbacks per strategy (log-log). All panels go into one PNG.
+// A path ending in .svg gets an SVG (a <g> per curve), any other a PNG.
+bool is_svg_path(const std::string& path);
 std::string plot_script(const std::vector<PlotInput>& inputs, const std::string& png);
 
 // Runs gnuplot on plot_script(); returns why no PNG came out, if none did.

@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "rcu_unload/contract.hpp"
 #include "rcu_unload/result.hpp"
 #include "rcu_unload/statistics.hpp"
@@ -51,6 +53,9 @@ struct Results {
   std::vector<Cycle> cycles;
   std::vector<std::string> errors;
   std::vector<std::string> warnings;
+  // What the run saw (docs/results-schema.json, "environment"): timestamp, harness version, module
+  // srcversion, RCU knob values before the run, kernel configuration facts, host or QEMU facts.
+  std::vector<std::pair<std::string, std::string>> environment;
 };
 
 // The module returned from its exit function before all of its callbacks had run.
@@ -91,6 +96,7 @@ std::vector<Row> rows_present(const Results& r);
 std::vector<double> metric_sample(const Results& r, const Row& row, Metric m);
 
 std::string results_to_json(const Results& r);  // includes the per-row summary
+nlohmann::json environment_json(const Results& r);
 Result<Results> results_from_json(std::string_view text);
 Result<Results> load_results(const std::string& path);
 std::optional<std::string> save_results(const std::string& path, const Results& r);  // error text

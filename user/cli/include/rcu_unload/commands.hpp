@@ -13,6 +13,8 @@ int run_command(const RunOptions& o);
 int report_command(const ReportOptions& o);
 int verify_command(const VerifyOptions& o);
 int matrix_command(const MatrixOptions& o);
+int compare_command(const CompareOptions& o);
+int env_command(const EnvOptions& o);
 int dispatch(const Subcommand& command);
 
 }  // namespace rcu_unload

@@ -9,6 +9,7 @@
 #include <variant>
 #include <vector>
 
+#include "rcu_unload/progress.hpp"
 #include "rcu_unload/report.hpp"
 #include "rcu_unload/result.hpp"
 #include "rcu_unload/runner.hpp"
@@ -40,12 +41,28 @@ struct RunOptions {
   std::string expediter;  // rcu_unload_expediter.ko for +expedite; empty: default_expediter_path()
   std::string json;       // where to write the results; empty: nowhere
   RunConfig config;
+  Verbosity verbosity = Verbosity::normal;  // --quiet / --verbose
 };
+
+// report's output on stdout: the tables (text or Markdown), or one file's results as JSON, CSV or KTAP.
+enum class ReportFormat { table, json, csv, ktap };
 
 struct ReportOptions {
   std::vector<std::string> files;
-  std::string plot;  // PNG to write; empty: none
+  std::string plot;  // PNG (or SVG for a path ending in .svg) to write; empty: none
   TableStyle style = TableStyle::text;
+  ReportFormat format = ReportFormat::table;
+};
+
+struct CompareOptions {
+  std::string old_file, new_file;
+  double threshold = 0.10;  // a fraction
+  Metric metric = Metric::total_ns;
+  TableStyle style = TableStyle::text;
+};
+
+struct EnvOptions {
+  bool json = false;
 };
 
 struct VerifyOptions {
@@ -58,7 +75,7 @@ struct MatrixOptions {
   TableStyle style = TableStyle::text;
 };
 
-using Subcommand = std::variant<RunOptions, ReportOptions, VerifyOptions, MatrixOptions>;
+using Subcommand = std::variant<RunOptions, ReportOptions, VerifyOptions, MatrixOptions, CompareOptions, EnvOptions>;
 
 struct ParsedOptions {
   std::optional<Subcommand> command;  // nullopt: exit now with exit_code after printing output

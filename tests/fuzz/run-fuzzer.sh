@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# run-fuzzer.sh BINARY CORPUS SECONDS: runs a libFuzzer target for SECONDS on a copy of CORPUS
+# (new inputs stay out of the repository); exit 77 (ctest: skipped) when BINARY is not built
+# (`make fuzzers`), else the fuzzer's status. A crash leaves its input in the working directory.
+set -euo pipefail
+binary=$1 corpus=$2 seconds=$3
+if [[ ! -x $binary ]]; then
+    echo "fuzzer $binary not built (make fuzzers)"
+    exit 77
+fi
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cp -r "$corpus/." "$work/"
+exec "$binary" -max_total_time="$seconds" -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
+    -print_final_stats=1 "$work"
