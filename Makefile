@@ -50,10 +50,11 @@ test: user kernels fuzzers
 # On the machine itself (no QEMU): the module against the running kernel's headers and the
 # harness. Loading it needs root; see README, "On a real machine".
 HOST_KBUILD := /lib/modules/$(shell uname -r)/build
-host: user
+host:
 	@if [ ! -f $(HOST_KBUILD)/Makefile ]; then \
 		echo "make host: no headers for the running kernel $$(uname -r) at $(HOST_KBUILD);" \
 		     "install them (Debian: apt-get install linux-headers-$$(uname -r))" >&2; exit 1; fi
+	@$(MAKE) --no-print-directory user
 	scripts/build-module.sh $(HOST_KBUILD) $(BUILD)/host
 	@echo "module: $(BUILD)/host/rcu_unload.ko, harness: $(HARNESS);" \
 	      "run: sudo $(HARNESS) run --module $(BUILD)/host/rcu_unload.ko --strategy all --cycles 20"
