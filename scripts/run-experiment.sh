@@ -138,8 +138,8 @@ fi
 
 set +e
 "$RCU_UNLOAD_SCRIPTS/guest-run.sh" --kernel "$kernel" --append "$append" --out "$out" \
-    --smp "$vcpus" --harness "$harness" --timeout "$timeout" --cycles-per "$cycles" "${module_args[@]}" -- \
-    "${strategy_args[@]}" "${callbacks_args[@]}" "${param_args[@]}"
+    --smp "$vcpus" --harness "$harness" --timeout "$timeout" "${module_args[@]}" -- \
+    --cycles "$cycles" "${strategy_args[@]}" "${callbacks_args[@]}" "${param_args[@]}"
 rc=$?
 set -e
 console=$out/console.log

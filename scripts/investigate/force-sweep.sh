@@ -44,7 +44,7 @@ table="| $param | what | barrier p50 | $strategy p50 | ratio [95% CI] |
 for value in "${values[@]}"; do
     dir=$out/$param-$value
     "$RCU_UNLOAD_SCRIPTS/guest-run.sh" --kernel "$kernel" --append "$append" --out "$dir" \
-        --cycles-per "$cycles" -- --strategy barrier --strategy "$strategy" \
+        -- --cycles "$cycles" --strategy barrier --strategy "$strategy" \
         --param "$param=$value" --param measure_limit=1 >&2 || die "$param=$value: the boot failed (see $dir)"
     row=$(python3 "$RCU_UNLOAD_SCRIPTS/investigate/results.py" ratio "$dir/results.json" "$strategy") ||
         die "$param=$value: no barrier and $strategy cycles in $dir/results.json"
