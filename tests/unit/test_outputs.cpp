@@ -238,12 +238,15 @@ TEST_CASE("an unwritable results path is refused before anything runs, with stre
   REQUIRE_FALSE(missing);
   CHECK_THAT(missing.error(), Catch::Contains("/nonexistent-dir/results.json") &&
                                   Catch::Contains("No such file or directory"));
+  TempDir state;
+  ::setenv("RCU_UNLOAD_STATE_DIR", state.root.c_str(), 1);  // the run lock, without root
   RunOptions o;
   o.module = "/nonexistent.ko";
   o.json = "/nonexistent-dir/results.json";
   o.config.cycles_per_combination = 1;
   // Fails at the path, before the module or the kernel log is opened (either would need root).
   CHECK(run_command(o) == kExitFailure);
+  ::unsetenv("RCU_UNLOAD_STATE_DIR");
 }
 
 TEST_CASE("compare flags a known slowdown and passes an unchanged build") {

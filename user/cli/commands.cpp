@@ -43,19 +43,6 @@ int fail(const std::string& message) {
 const std::atomic<bool>& stop_on_signals() { return install_signal_handlers(); }
 
 int run_command(const RunOptions& o) {
-  // The results path is checked, and an older file there removed, before anything is loaded; the
-  // cycles then go to its journal as they end (outputs.hpp), so a harness that dies keeps them.
-  std::optional<ResultsJournal> journal;
-  if (!o.json.empty()) {
-    auto opened = ResultsJournal::open(o.json);
-    if (!opened) return fail(opened.error());
-    journal.emplace(std::move(*opened));
-  }
-  // The environment as it was before the run: the knobs' values among it.
-  Facts environment = read_environment();
-  environment.insert(environment.begin(), {"timestamp", utc_timestamp()});
-  if (auto srcversion = module_srcversion(o.module); !srcversion.empty())
-    environment.emplace_back("module_srcversion", srcversion);
   // --- module lifecycle (issues 11, 13): one harness at a time, knobs a dead run left changed put
   // back, the module resolved by path or name, the expediter for +expedite, unload phases ---
   const auto& stop = stop_on_signals();
@@ -66,6 +53,20 @@ int run_command(const RunOptions& o) {
     if (!*recovered) return fail(recovered->error());
     fmt::print(stderr, "rcu-unload: {}\n", **recovered);
   }
+  // The results path is checked, and an older file there removed, before anything is loaded (and
+  // after the lock: a second harness must not touch the first one's files); the
+  // cycles then go to its journal as they end (outputs.hpp), so a harness that dies keeps them.
+  std::optional<ResultsJournal> journal;
+  if (!o.json.empty()) {
+    auto opened = ResultsJournal::open(o.json);
+    if (!opened) return fail(opened.error());
+    journal.emplace(std::move(*opened));
+  }
+  // The environment as it was before the run (knobs a dead run left changed already put back).
+  Facts environment = read_environment();
+  environment.insert(environment.begin(), {"timestamp", utc_timestamp()});
+  if (auto srcversion = module_srcversion(o.module); !srcversion.empty())
+    environment.emplace_back("module_srcversion", srcversion);
   auto loader = ModuleLoader::open(o.module);
   if (!loader) return fail(loader.error());
   auto reader = KmsgReader::open();
