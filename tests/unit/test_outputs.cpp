@@ -422,3 +422,13 @@ TEST_CASE("verify --cycles 4294967295 answers at once") {
   REQUIRE_FALSE(problems.empty());
   CHECK_THAT(problems.back(), Catch::Contains("4 cycles in the results, expected 8589934590"));
 }
+
+TEST_CASE("the report's header names the RCU flavour, the preempt model and the command line") {
+  auto r = test::good_results(2, {"barrier"});
+  r.cmdline = "console=ttyS0 preempt=full";
+  for (auto& c : r.cycles) {
+    c.exit.rcu = "tree-preempt";
+    c.exit.preempt = "full";
+  }
+  CHECK_THAT(format_report(r), Catch::Contains("\nrcu tree-preempt, preempt full, cmdline: console=ttyS0 preempt=full\n"));
+}

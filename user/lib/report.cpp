@@ -145,6 +145,18 @@ std::string format_report(const Results& r, bool with_problems, TableStyle style
                                 r.cpus, fmt::join(callbacks_present(r), "/"), r.cycles.size(),
                                 r.params.empty() ? "" : fmt::format(", params {}", fmt::join(r.params, " ")),
                                 r.interrupted ? " (interrupted)" : "");
+  // What tells two runs on one kernel apart: the RCU flavour and preempt model the module saw, the
+  // command line.
+  std::vector<std::string> rcu, preempt;
+  for (const auto& c : r.cycles) {
+    if (!c.exit.rcu.empty() && std::find(rcu.begin(), rcu.end(), c.exit.rcu) == rcu.end()) rcu.push_back(c.exit.rcu);
+    if (!c.exit.preempt.empty() && std::find(preempt.begin(), preempt.end(), c.exit.preempt) == preempt.end())
+      preempt.push_back(c.exit.preempt);
+  }
+  if (!rcu.empty() || !preempt.empty() || !r.cmdline.empty())
+    out += fmt::format("rcu {}, preempt {}, cmdline: {}\n", rcu.empty() ? "?" : fmt::format("{}", fmt::join(rcu, "/")),
+                       preempt.empty() ? "?" : fmt::format("{}", fmt::join(preempt, "/")),
+                       r.cmdline.empty() ? "?" : r.cmdline);
   if (r.cycles.empty()) out += "\nno cycles recorded\n";
   for (auto m : {Metric::syscall_ns, Metric::total_ns}) {
     if (r.cycles.empty()) break;
