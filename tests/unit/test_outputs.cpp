@@ -432,3 +432,12 @@ TEST_CASE("the report's header names the RCU flavour, the preempt model and the 
   }
   CHECK_THAT(format_report(r), Catch::Contains("\nrcu tree-preempt, preempt full, cmdline: console=ttyS0 preempt=full\n"));
 }
+
+TEST_CASE("a results file whose format is not a number is an error, not an exception (found by fuzz_results)") {
+  auto r = results_from_json(R"({"format": "6.1.0", "strategies": [], "cycles": []})");
+  REQUIRE_FALSE(r);
+  CHECK_THAT(r.error(), Catch::Contains("results JSON format is \"6.1.0\", expected 1 or 2"));
+  const auto crash = read_text_file(kGoldenDir + "/../../fuzz/corpus/results/format-not-a-number");
+  REQUIRE(crash);
+  CHECK_NOTHROW(results_from_text(*crash));
+}

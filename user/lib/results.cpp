@@ -208,7 +208,9 @@ Result<Results> results_from_json(std::string_view text) {
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded()) return error("results are not valid JSON");
   if (!j.is_object()) return error("results JSON is not an object");
-  const int format = j.value("format", 0);
+  // value() would throw on a "format" that is not a number (found by fuzz_results).
+  const auto format_key = j.find("format");
+  const int format = format_key != j.end() && format_key->is_number_integer() ? format_key->get<int>() : 0;
   if (format != 1 && format != kResultsFormat)
     return error(fmt::format("results JSON format is {}, expected 1 or {}", j.value("format", json()).dump(),
                              kResultsFormat));
