@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # bench.sh [--suite bench|bench-modules] [--cycles N] [--callbacks N,...] [--out DIR] [--harness BIN] [LABEL...]
 # The project's benchmark: one boot per experiment of configs/experiments.tsv in the bench suite
-# (or only the LABELs given), run by run-experiment.sh: the line's strategy specs (`all` and
-# `all+knobs`: every strategy that applies there) x callbacks values (default 1, 1000 and
+# (or only the LABELs given), run by run-experiment.sh: the line's strategy specs (`all`: every
+# strategy that applies there; a line whose specs are just `all` is benchmarked with `all,all+knobs`,
+# as the tests boot it with `all`) x callbacks values (default 1, 1000 and
 # 100000), N cycles per combination (default: the table's bench cycles), interleaved cycle by
 # cycle, with the module measuring the limit (measure_limit=1: one expedited grace period,
 # per-callback cost) in the same boot, and checked as the line says. Writes
@@ -44,6 +45,7 @@ while IFS=$'\t' read -r label cycles kernel append params specs check _ vcpus; d
     [[ $append != - ]] || append=''
     [[ $params != - ]] || params=''
     [[ $vcpus != - ]] || vcpus=2
+    [[ $specs != all ]] || specs=all,all+knobs
     # The configuration as the tables name it: KERNEL[:CMDLINE] [module parameters].
     config=$kernel${append:+:${append// /,}}${params:+ [$params]}
     # MODULE:SPECS time the kernel's own module: no callbacks, and measure_limit is rcu_unload's.
