@@ -441,3 +441,10 @@ TEST_CASE("a results file whose format is not a number is an error, not an excep
   REQUIRE(crash);
   CHECK_NOTHROW(results_from_text(*crash));
 }
+
+TEST_CASE("a sample near 2^64 ns summarizes to the largest u64, not undefined behaviour (found by fuzz_results)") {
+  auto r = test::good_results(1, {"barrier"});
+  r.cycles[0].syscall_ns = std::numeric_limits<std::uint64_t>::max();
+  auto j = nlohmann::json::parse(results_to_json(r));
+  CHECK(j["summary"]["barrier"]["syscall_ns"]["max"] == std::numeric_limits<std::uint64_t>::max());
+}

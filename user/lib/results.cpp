@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -157,7 +158,12 @@ std::vector<Row> rows_present(const Results& r) {
 namespace {
 
 json summary_json(const Summary& s) {
-  auto whole = [](double v) { return static_cast<std::uint64_t>(v); };
+  // A u64 sample near 2^64 comes back from double as 2^64, which no u64 holds (UBSan, fuzz_results).
+  auto whole = [](double v) {
+    return v >= 18446744073709551616.0 ? std::numeric_limits<std::uint64_t>::max()
+           : v <= 0                    ? std::uint64_t{0}
+                                       : static_cast<std::uint64_t>(v);
+  };
   // A percentile the sample is too small for is null rather than the max under another name.
   auto shown = [&](double v, std::size_t min_n) { return s.n >= min_n ? json(whole(v)) : json(nullptr); };
   return {{"n", s.n},
