@@ -448,3 +448,15 @@ TEST_CASE("a sample near 2^64 ns summarizes to the largest u64, not undefined be
   auto j = nlohmann::json::parse(results_to_json(r));
   CHECK(j["summary"]["barrier"]["syscall_ns"]["max"] == std::numeric_limits<std::uint64_t>::max());
 }
+
+TEST_CASE("a fraction where the results have whole numbers is an error, not a cast out of range (found by fuzz_results)") {
+  auto r = results_from_json(R"({"format": 2, "cpus": 2.2e108, "callbacks": 1, "strategies": [], "cycles": []})");
+  REQUIRE_FALSE(r);
+  CHECK_THAT(r.error(), Catch::Contains("a fraction at cpus"));
+  auto cycle = results_from_json(
+      R"({"format": 2, "callbacks": 1, "strategies": ["barrier"], "cycles": [{"cycle": 0, "tag": 1, "strategy": "barrier", "syscall_ns": 1e300}]})");
+  REQUIRE_FALSE(cycle);
+  CHECK_THAT(cycle.error(), Catch::Contains("cycles/0/syscall_ns"));
+  // The summary's mean and stddev are fractions by design.
+  CHECK(results_from_json(results_to_json(test::good_results(3, {"barrier"}))));
+}

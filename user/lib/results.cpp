@@ -210,6 +210,20 @@ std::string results_to_json(const Results& r) {
   return j.dump(2) + "\n";
 }
 
+namespace {
+
+// The path of the first fraction where the format has whole numbers only (everything but the
+// summary): nlohmann's get<unsigned>() of 2e108 is a cast out of range (UBSan, fuzz_results).
+std::optional<std::string> fraction_in(const json& j, const std::string& path) {
+  if (j.is_number_float()) return path;
+  if (j.is_object() || j.is_array())
+    for (const auto& [key, value] : j.items())
+      if (auto found = fraction_in(value, path + "/" + key)) return found;
+  return std::nullopt;
+}
+
+}  // namespace
+
 Result<Results> results_from_json(std::string_view text) {
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded()) return error("results are not valid JSON");
@@ -220,6 +234,10 @@ Result<Results> results_from_json(std::string_view text) {
   if (format != 1 && format != kResultsFormat)
     return error(fmt::format("results JSON format is {}, expected 1 or {}", j.value("format", json()).dump(),
                              kResultsFormat));
+  for (const auto& [key, value] : j.items())
+    if (key != "summary")
+      if (auto where = fraction_in(value, key))
+        return error(fmt::format("results JSON has a fraction at {} where a whole number belongs", *where));
   try {
     Results r;
     r.kernel = j.value("kernel", "");
