@@ -126,7 +126,7 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
   RunConfig& config = run_options.config;
   config.cycles = 20;
   std::vector<std::string> run_specs;
-  auto* run = app.add_subcommand("run", "load/unload the module in cycles (root, inside the test guest)");
+  auto* run = app.add_subcommand("run", "load/unload the module in cycles (root; in a QEMU test guest, or on a real machine: README, On a real machine)");
   // --- module lifecycle (issue 11, 13): --module PATH|NAME, --expediter, --unload-timeout ---
   run->add_option("--module", run_options.module,
                   "rcu_unload.ko, or any module: a path (.ko, .ko.xz, .ko.zst) or a name from the kernel's modules.dep")
