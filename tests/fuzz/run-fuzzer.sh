@@ -11,6 +11,7 @@ fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cp -r "$corpus/." "$work/"
-# -error_exitcode=1: libFuzzer's default, 77, is what ctest takes for "skipped".
-exec "$binary" -error_exitcode=1 -max_total_time="$seconds" -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
+# -error_exitcode=1: libFuzzer's default, 77, is what ctest takes for "skipped". -seed=1: the same
+# inputs in the same order on every run, so that a CI failure reproduces.
+exec "$binary" -error_exitcode=1 -seed=1 -max_total_time="$seconds" -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
     -print_final_stats=1 "$work"
