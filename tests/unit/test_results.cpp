@@ -1,9 +1,11 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "fakes.hpp"
+#include "rcu_unload/report.hpp"
 #include "rcu_unload/results.hpp"
 
 using namespace rcu_unload;
@@ -183,4 +185,28 @@ TEST_CASE("cycle i runs combination i % (strategies x callbacks), strategies fas
   CHECK(cycle_combination(5, 3, 2).callbacks == 1);
   CHECK(cycle_combination(6, 3, 2).callbacks == 0);
   CHECK(cycle_combination(7, 1, 3).callbacks == 1);
+}
+
+TEST_CASE("the harness's own measurements of a cycle survive a results file") {
+  Results r;
+  r.strategies = {"plain", "plain+expedite"};
+  r.callbacks = {0};
+  Cycle c;
+  c.strategy = "plain+expedite";
+  c.syscall_ns = 9000000;
+  c.measured = {{"load_ns", 2000000}, {"unload_exit_ns", 7000000}, {"expedite_rounds", 23}};
+  r.cycles.push_back(c);
+  auto back = results_from_json(results_to_json(r));
+  REQUIRE(back);
+  REQUIRE(back->cycles.size() == 1);
+  auto measured = back->cycles[0].measured;  // a JSON object keeps its keys sorted
+  std::sort(measured.begin(), measured.end());
+  auto expected = c.measured;
+  std::sort(expected.begin(), expected.end());
+  CHECK(measured == expected);
+  CHECK(back->cycles[0].exit.unknown.empty());
+  const std::string table = format_report(*back);
+  CHECK_THAT(table, Catch::Contains("measured by the harness"));
+  CHECK_THAT(table, Catch::Contains("expedite_rounds"));
+  CHECK_THAT(table, !Catch::Contains("module exit path"));
 }

@@ -68,6 +68,38 @@ void append_table(std::string& out, const Results& r, Metric m, TableStyle style
   out += render_table(t, style);
 }
 
+// The harness's own measurements of the cycles (Cycle::measured: the load, a foreign module's
+// unload phases, the expediter's counters), p50 per row, in the order first seen.
+void append_measured_table(std::string& out, const Results& r, TableStyle style) {
+  std::vector<std::string> keys;
+  for (const auto& c : r.cycles)
+    for (const auto& [key, value] : c.measured)
+      if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
+  if (keys.empty()) return;
+  Table t{{"strategy", "n"}};
+  for (const auto& key : keys) t[0].push_back(key);
+  for (const auto& row : rows_present(r)) {
+    std::vector<std::string> line{row.label()};
+    std::vector<std::vector<double>> samples(keys.size());
+    for (const auto& c : r.cycles) {
+      if (!row.has(c)) continue;
+      for (const auto& [key, value] : c.measured)
+        samples[std::find(keys.begin(), keys.end(), key) - keys.begin()].push_back(static_cast<double>(value));
+    }
+    line.push_back(std::to_string(samples.front().size()));
+    for (std::size_t k = 0; k < keys.size(); ++k) {
+      const auto s = summarize(samples[k]);
+      // Times in ms like the other tables; counters as counts.
+      const bool time = keys[k].size() > 3 && keys[k].compare(keys[k].size() - 3, 3, "_ns") == 0;
+      line.push_back(s.n == 0 ? "-" : time ? format_ms(s.p50) : fmt::format("{:.0f}", s.p50));
+    }
+    t.push_back(std::move(line));
+  }
+  const std::string title = "measured by the harness, p50 (times in ms)";
+  out += style == TableStyle::markdown ? fmt::format("**{}**\n\n", title) : title + "\n";
+  out += render_table(t, style);
+}
+
 // Gnuplot strings in single quotes only need the quote itself doubled.
 std::string gnuplot_string(const std::string& s) {
   std::string out = "'";
@@ -158,10 +190,18 @@ std::string format_report(const Results& r, bool with_problems, TableStyle style
                        preempt.empty() ? "?" : fmt::format("{}", fmt::join(preempt, "/")),
                        r.cmdline.empty() ? "?" : r.cmdline);
   if (r.cycles.empty()) out += "\nno cycles recorded\n";
+  // Only rcu_unload prints exit records: a foreign module's cycles have no exit path to show.
+  const bool any_exit_record =
+      std::any_of(r.cycles.begin(), r.cycles.end(), [](const Cycle& c) { return !is_plain_cycle(c); });
   for (auto m : {Metric::syscall_ns, Metric::total_ns}) {
-    if (r.cycles.empty()) break;
+    if (r.cycles.empty() || (m == Metric::total_ns && !any_exit_record)) break;
     out += '\n';
     append_table(out, r, m, style);
+  }
+  if (!r.cycles.empty()) {
+    std::string measured;
+    append_measured_table(measured, r, style);
+    if (!measured.empty()) out += '\n' + measured;
   }
   out += format_callback_memory(r);
   if (!with_problems) return out;

@@ -67,12 +67,22 @@ Cycle cycle_from_json(const json& j, int format) {
   const auto spec = parse_strategy_spec(c.strategy);
   c.init.strategy = c.exit.strategy = spec ? spec->name : c.strategy;
   c.init.tag = c.exit.tag = c.tag;
-  for (const auto& [key, value] : j.items())
-    if (!read.count(key)) c.exit.unknown[key] = value.is_string() ? value.get<std::string>() : value.dump();
+  for (const auto& [key, value] : j.items()) {
+    if (read.count(key)) continue;
+    if (is_measured_key(key) && value.is_number_unsigned())
+      c.measured.emplace_back(key, value.get<std::uint64_t>());
+    else
+      c.exit.unknown[key] = value.is_string() ? value.get<std::string>() : value.dump();
+  }
   return c;
 }
 
 }  // namespace
+
+bool is_measured_key(std::string_view key) {
+  const auto starts = [key](std::string_view prefix) { return key.substr(0, prefix.size()) == prefix; };
+  return key == "load_ns" || starts("unload_") || starts("expedite_");
+}
 
 bool is_plain_cycle(const Cycle& c) {
   const auto spec = parse_strategy_spec(c.strategy);

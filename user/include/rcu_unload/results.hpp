@@ -36,6 +36,9 @@ struct Cycle {
   std::vector<std::pair<std::string, std::uint64_t>> measured;
 };
 
+// Whether a results file's cycle key is one of Cycle::measured's (load_ns, unload_*, expedite_*).
+bool is_measured_key(std::string_view key);
+
 // A cycle of a module that is not rcu_unload (strategy `plain`, `plain+expedite`...): no records.
 bool is_plain_cycle(const Cycle& c);
 
