@@ -305,6 +305,24 @@ TEST_CASE("progress: nothing when not a terminal, one rewritten line with ETA on
   CHECK_THAT(verbose, !Catch::Contains("\r"));
 }
 
+TEST_CASE("progress: a module not ours shows its load and unload phase, not an empty exit record") {
+  Cycle c;
+  c.strategy = "plain+expedite";
+  c.syscall_ns = 9'000'000;
+  c.measured = {{"load_ns", 2'000'000}, {"unload_exit_ns", 7'000'000}, {"expedite_rounds", 23}};
+  std::FILE* f = std::tmpfile();
+  Progress p(f, false, Verbosity::verbose, [] { return std::uint64_t{0}; });
+  p.start(1);
+  p.cycle(c);
+  std::rewind(f);
+  std::string out;
+  for (int ch; (ch = std::fgetc(f)) != EOF;) out += static_cast<char>(ch);
+  std::fclose(f);
+  CHECK_THAT(out, Catch::Contains("plain+expedite") && Catch::Contains("syscall      9.000 ms") &&
+                      Catch::Contains("load 2.000 ms") && Catch::Contains("unload_exit 7.000 ms"));
+  CHECK_THAT(out, !Catch::Contains("invoked") && !Catch::Contains("picked"));
+}
+
 TEST_CASE("env reads the kernel's configuration, the knobs and the machine under a root") {
   TempDir dir;
   auto put = [&](const std::string& path, const std::string& text) {

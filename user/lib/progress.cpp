@@ -41,11 +41,21 @@ void Progress::cycle(const Cycle& c) {
   samples_[label].push_back(static_cast<double>(c.syscall_ns));
   if (verbosity_ == Verbosity::quiet) return;
   if (verbosity_ == Verbosity::verbose) {
-    fmt::print(out_,
-               "{}{}/{} {:<16} cb {:<7} picked {:<10} syscall {:10.3f} ms  exit {:10.3f} ms  invoked {}/{}\n",
-               kProgressPrefix, c.cycle + 1, total_, c.strategy, c.callbacks, c.exit.picked,
-               static_cast<double>(c.syscall_ns) / 1e6, static_cast<double>(c.exit.total_ns) / 1e6, c.exit.invoked,
-               c.exit.enqueued);
+    if (is_plain_cycle(c)) {
+      // A module not ours prints no records: what the harness measured stands in for them.
+      std::string measured;
+      for (const auto& [key, value] : c.measured)
+        if (key == "load_ns" || key == "unload_exit_ns")
+          measured += fmt::format("  {} {:.3f} ms", key.substr(0, key.size() - 3), static_cast<double>(value) / 1e6);
+      fmt::print(out_, "{}{}/{} {:<16} syscall {:10.3f} ms{}\n", kProgressPrefix, c.cycle + 1, total_, c.strategy,
+                 static_cast<double>(c.syscall_ns) / 1e6, measured);
+    } else {
+      fmt::print(out_,
+                 "{}{}/{} {:<16} cb {:<7} picked {:<10} syscall {:10.3f} ms  exit {:10.3f} ms  invoked {}/{}\n",
+                 kProgressPrefix, c.cycle + 1, total_, c.strategy, c.callbacks, c.exit.picked,
+                 static_cast<double>(c.syscall_ns) / 1e6, static_cast<double>(c.exit.total_ns) / 1e6,
+                 c.exit.invoked, c.exit.enqueued);
+    }
     std::fflush(out_);
     return;
   }
