@@ -322,6 +322,27 @@ TEST_CASE("all expands, through one probe load, to the strategies the module say
   CHECK(out.results.cycles[0].tag == 1);
 }
 
+TEST_CASE("probe_module loads once with callbacks=0 and reports what the records say (env --module)") {
+  Harness h;
+  h.kernel.applies = "auto,barrier,kick";
+  RunConfig config;
+  config.params = {"flavor=rcu"};
+  auto probe = probe_module(config, h.env);
+  REQUIRE(probe);
+  CHECK(probe->init.applies == "auto,barrier,kick");
+  REQUIRE(h.kernel.inserts.size() == 1);
+  CHECK(h.kernel.inserts[0] == "callbacks=0 tag=0 strategy=auto flavor=rcu");
+  CHECK(h.kernel.removes == 1);
+  CHECK_FALSE(h.kernel.loaded);
+
+  Harness refused;
+  refused.kernel.applies = "";
+  auto none = probe_module(config, refused.env);
+  REQUIRE_FALSE(none);
+  CHECK_THAT(none.error(), Catch::Contains("no applies="));
+  CHECK_FALSE(refused.kernel.loaded);
+}
+
 TEST_CASE("all and all+knobs expand in place next to named specs") {
   KnobHarness h;
   h.kernel.applies = "auto,barrier";

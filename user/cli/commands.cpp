@@ -177,8 +177,34 @@ int compare_command(const CompareOptions& o) {
   return comparison.regression ? kExitFailure : 0;
 }
 
+// What rcu_unload's records say about the running kernel, from one load with callbacks=0.
+Result<Facts> module_facts(const EnvOptions& o) {
+  const auto& stop = stop_on_signals();
+  auto lock = RunLock::acquire(state_dir() + "/lock");
+  if (!lock) return error(lock.error());
+  auto loader = ModuleLoader::open(o.module);
+  if (!loader) return error(loader.error());
+  if ((*loader)->name() != kOurModule) return error(o.module + " is not rcu_unload: nothing to ask it");
+  auto reader = KmsgReader::open();
+  if (!reader) return error(reader.error());
+  RunEnvironment env{**loader, **reader, stop};
+  RunConfig config;
+  config.params = o.params;
+  auto probe = probe_module(config, env);
+  if (!probe) return error(probe.error());
+  return Facts{{"module_rcu", probe->exit.rcu},
+               {"module_preempt", probe->exit.preempt},
+               {"strategies_apply", probe->init.applies},
+               {"kick_applies", probe->init.kick ? "yes" : "no"}};
+}
+
 int env_command(const EnvOptions& o) {
   auto facts = read_environment();
+  if (!o.module.empty()) {
+    auto more = module_facts(o);
+    if (!more) return fail(more.error());
+    facts.insert(facts.end(), more->begin(), more->end());
+  }
   if (o.json) {
     nlohmann::json j = nlohmann::json::object();
     for (const auto& [key, value] : facts) j[key] = value;
@@ -188,8 +214,8 @@ int env_command(const EnvOptions& o) {
   std::size_t width = 0;
   for (const auto& [key, value] : facts) width = std::max(width, key.size());
   for (const auto& [key, value] : facts) fmt::print("{:<{}}  {}\n", key, width, value);
-  fmt::print("{:<{}}  {}\n", "strategies", width,
-             "the module's init record says which apply (applies=, kick=): `rcu-unload run --strategy all` probes it");
+  if (o.module.empty())
+    fmt::print("{:<{}}  {}\n", "strategies", width, "`env --module rcu_unload.ko` asks the module which apply");
   return 0;
 }
 

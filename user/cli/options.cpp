@@ -212,6 +212,11 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
   EnvOptions env_options;
   auto* env = app.add_subcommand("env", "what the harness sees: kernel, preempt model, RCU, HZ, CPUs, knobs, taint");
   env->add_flag("--json", env_options.json, "print it as one JSON object");
+  env->add_option("--module", env_options.module,
+                  "rcu_unload.ko: load it once with callbacks=0 (root) and add what its records say: the "
+                  "strategies that apply, whether the kick does, the RCU type and preempt model")
+      ->check(CLI::ExistingFile);
+  env->add_option("--param", env_options.params, "KEY=VALUE for that load (e.g. flavor=srcu)");
 
   VerifyOptions verify_options;
   Expectation& expect = verify_options.expect;

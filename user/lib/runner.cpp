@@ -82,8 +82,8 @@ class Session {
   Session(const RunConfig& config, RunEnvironment& env, Results& results)
       : config_(config), env_(env), results_(results) {}
 
-  // The init record's applies= of one load with callbacks=0 and the run's params, unloaded at once.
-  std::optional<std::string> probe_applies() {
+  // One load with callbacks=0 and the run's params, unloaded at once: its init and exit records.
+  std::optional<ModuleProbe> probe() {
     const std::uint64_t tag = config_.tag_base - 1;
     const std::string options = module_options(0, tag, std::string(kAutoStrategy), config_.params);
     const Where where = [&](std::string_view what) {
@@ -96,12 +96,13 @@ class Session {
       fail(where(fmt::format("unloading failed: {}; the module may still be loaded", errno_text(rc))));
       return std::nullopt;
     }
-    if (!exit_record(tag, where) || !no_error_records(tag, where)) return std::nullopt;
+    auto exit = exit_record(tag, where);
+    if (!exit || !no_error_records(tag, where)) return std::nullopt;
     if (init->applies.empty()) {
       fail(where("the init record has no applies= (a module older than this harness?)"));
       return std::nullopt;
     }
-    return init->applies;
+    return ModuleProbe{*init, *exit};
   }
 
   // False once the loop must stop.
@@ -388,9 +389,9 @@ RunConfig for_module(const RunConfig& given, RunEnvironment& env) {
 // The run's specs with `all` expanded through a probe load; nullopt after putting the reason in results.errors.
 std::optional<std::vector<StrategySpec>> expanded_specs(const RunConfig& config, RunEnvironment& env, Results& r) {
   if (!expands(config.strategies)) return config.strategies;
-  auto applies = Session(config, env, r).probe_applies();
-  if (!applies) return std::nullopt;
-  auto specs = expand_every_strategy(config.strategies, *applies);
+  auto probe = Session(config, env, r).probe();
+  if (!probe) return std::nullopt;
+  auto specs = expand_every_strategy(config.strategies, probe->init.applies);
   if (!specs) {
     r.errors.push_back(specs.error());
     return std::nullopt;
@@ -399,6 +400,13 @@ std::optional<std::vector<StrategySpec>> expanded_specs(const RunConfig& config,
 }
 
 }  // namespace
+
+Result<ModuleProbe> probe_module(const RunConfig& config, RunEnvironment& env) {
+  Results r;
+  auto probe = Session(config, env, r).probe();
+  if (!probe) return error(r.errors.empty() ? std::string("the probe load failed") : r.errors.front());
+  return std::move(*probe);
+}
 
 RunOutcome run_cycles(const RunConfig& given, RunEnvironment& env) {
   const RunConfig config = for_module(given, env);

@@ -70,6 +70,15 @@ struct RunOutcome {
 // making sure the module is unloaded.
 RunOutcome run_cycles(const RunConfig& config, RunEnvironment& env);
 
+// What rcu_unload says about the running kernel: the records of one load with callbacks=0 and
+// config.params, unloaded at once (applies=, kick=; rcu=, preempt=). `run --strategy all` and
+// `env --module` use it.
+struct ModuleProbe {
+  InitRecord init;
+  ExitRecord exit;
+};
+Result<ModuleProbe> probe_module(const RunConfig& config, RunEnvironment& env);
+
 // The module options for one cycle, e.g. "callbacks=1000 tag=7 strategy=barrier readers=2".
 std::string module_options(unsigned callbacks, std::uint64_t tag, const std::string& strategy,
                            const std::vector<std::string>& params = {});

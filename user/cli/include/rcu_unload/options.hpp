@@ -63,6 +63,8 @@ struct CompareOptions {
 
 struct EnvOptions {
   bool json = false;
+  std::string module;  // rcu_unload.ko to probe (root): which strategies and whether the kick apply
+  std::vector<std::string> params;
 };
 
 struct VerifyOptions {
