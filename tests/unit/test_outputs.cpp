@@ -478,3 +478,11 @@ TEST_CASE("a fraction where the results have whole numbers is an error, not a ca
   // The summary's mean and stddev are fractions by design.
   CHECK(results_from_json(results_to_json(test::good_results(3, {"barrier"}))));
 }
+
+TEST_CASE("a journal whose header has callbacks_list entries that are not numbers is an error, not an exception") {
+  const std::string journal =
+      "{\"format\":2,\"journal\":1,\"kernel\":\"6.12\",\"cpus\":2,\"callbacks_list\":[\"x\"],\"strategies\":[]}\n";
+  Result<Results> r = error("not read");
+  CHECK_NOTHROW(r = results_from_text(journal));
+  CHECK_FALSE(r);
+}

@@ -190,9 +190,11 @@ Result<Results> results_from_text(std::string_view text) {
   json whole = head;
   whole.erase("journal");
   whole["cycles"] = json::array();
-  whole["callbacks"] = head.value("callbacks_list", std::vector<unsigned>{}).empty()
-                           ? 0u
-                           : head["callbacks_list"].at(0).get<unsigned>();
+  // The header's first callbacks value, if it has one; results_from_json judges the rest of it.
+  const auto list = head.find("callbacks_list");
+  const bool first_callbacks = list != head.end() && list->is_array() && !list->empty() &&
+                               list->front().is_number_unsigned();
+  whole["callbacks"] = first_callbacks ? list->front() : json(0u);
   whole["interrupted"] = true;
   std::size_t line_number = 1;
   std::string_view rest = first_end == std::string_view::npos ? std::string_view{} : text.substr(first_end + 1);
