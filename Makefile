@@ -29,8 +29,8 @@ TEST_KERNELS := deb-6.1-amd64 deb-6.1-rt deb-6.12-amd64 UP-NONE SMP-NONE DEBUG
 kernels: deps
 	@scripts/get-kernel.sh $(TEST_KERNELS) >/dev/null
 
-# The libFuzzer targets (tests/fuzz, clang), run by ctest's fuzz.* tests for FUZZ_SECONDS each.
-FUZZ_SECONDS ?= 20
+# The libFuzzer targets (tests/fuzz, clang), run by ctest's fuzz.* tests for FUZZ_RUNS inputs each.
+FUZZ_RUNS ?= 40000
 fuzzers: deps
 	@cmake -S tests/fuzz -B $(BUILD)/fuzz -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@cmake --build $(BUILD)/fuzz -j2
@@ -41,10 +41,10 @@ sanitize: deps
 	@cmake --build $(BUILD)/asan -j2 --target unit_tests rcu-unload
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --test-dir $(BUILD)/asan -L unit --output-on-failure
 
-# Unit tests, the fuzzers (FUZZ_SECONDS each), then the QEMU integration tests (which boot real
+# Unit tests, the fuzzers (FUZZ_RUNS inputs each), then the QEMU integration tests (which boot real
 # kernels, one at a time).
 test: user kernels fuzzers
-	@cmake -S . -B $(BUILD)/user -DRCU_UNLOAD_FUZZ_SECONDS=$(FUZZ_SECONDS) >/dev/null
+	@cmake -S . -B $(BUILD)/user -DRCU_UNLOAD_FUZZ_RUNS=$(FUZZ_RUNS) >/dev/null
 	ctest --test-dir $(BUILD)/user --output-on-failure
 
 # On the machine itself (no QEMU): the module against the running kernel's headers and the
