@@ -38,8 +38,16 @@ long callback_set::enqueue_here(unsigned int count)
 			return -RU_ENOMEM;
 		if (!__atomic_load_n(&object_bytes_, __ATOMIC_RELAXED))
 			__atomic_store_n(&object_bytes_, ru_alloc_size(cb), __ATOMIC_RELAXED);
-		const unsigned long pending = __atomic_add_fetch(&enqueued_, 1, __ATOMIC_RELAXED) -
-					      __atomic_load_n(&invoked_, __ATOMIC_RELAXED);
+		// Counted before it is queued, so that CPUs enqueueing at once cannot pass the
+		// injected limit together.
+		const unsigned long count_now = __atomic_add_fetch(&enqueued_, 1, __ATOMIC_RELAXED);
+		if (fail_after_ && count_now > fail_after_) {
+			__atomic_fetch_sub(&enqueued_, 1, __ATOMIC_RELAXED);
+			__atomic_store_n(&fault_injected_, true, __ATOMIC_RELAXED);
+			delete cb;
+			return -RU_ENOMEM;
+		}
+		const unsigned long pending = count_now - __atomic_load_n(&invoked_, __ATOMIC_RELAXED);
 		note_pending(pending);
 		flavor_.call(&cb->head, invoke);
 	}

@@ -12,6 +12,10 @@ public:
 	long enqueue_spread(unsigned int total);
 	// Enqueues `count` callbacks on the calling CPU; 0 or -errno.
 	long enqueue_here(unsigned int count);
+	// Fault injection: once `after` callbacks are queued, enqueueing fails with -ENOMEM as
+	// an allocation would; 0 disarms it.
+	void arm_fault(unsigned long after) { fail_after_ = after; }
+	bool fault_injected() const { return __atomic_load_n(&fault_injected_, __ATOMIC_RELAXED); }
 
 	// What invoking one callback costs, measured by invoking `samples` directly:
 	// the floor any unload strategy pays per callback. 0 if memory ran out.
@@ -39,4 +43,6 @@ private:
 	unsigned long corrupted_ = 0;
 	unsigned long peak_pending_ = 0;
 	unsigned long object_bytes_ = 0; // slab size of one tracked callback
+	unsigned long fail_after_ = 0;
+	bool fault_injected_ = false;
 };

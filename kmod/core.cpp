@@ -132,7 +132,12 @@ int fail_init(int err, error_index what)
 		state.churn->stop();
 	// Callbacks already queued run module code: they must finish before we fail.
 	state.flavor->barrier();
-	log_error(what, err);
+	if (state.callbacks && state.callbacks->enqueued())
+		ru_log(RU_LOG_ERR, "error v=%d tag=%lu what=%s err=%d enqueued=%lu invoked=%lu",
+		       RU_RECORD_VERSION, state.params.tag, error_names[what], err,
+		       state.callbacks->enqueued(), state.callbacks->invoked());
+	else
+		log_error(what, err);
 	release_state();
 	if (state.flavor->cleanup)
 		state.flavor->cleanup();
@@ -202,9 +207,12 @@ extern "C" int ru_core_init(const ru_params *params)
 	}
 	const ru_u64 limit_spent_ns = ru_now_ns() - limit_start;
 
+	state.callbacks->arm_fault(state.params.fail_after);
 	ret = static_cast<int>(state.callbacks->enqueue_spread(state.params.callbacks));
+	state.callbacks->arm_fault(0);
 	if (ret < 0)
-		return fail_init(ret, error_enqueue_failed);
+		return fail_init(ret, state.callbacks->fault_injected() ? error_injected_fault
+									 : error_enqueue_failed);
 	const unsigned long enqueued_at_load = state.callbacks->enqueued();
 	if (state.params.churn) {
 		state.churn = new churn_producers;

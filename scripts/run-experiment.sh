@@ -8,6 +8,7 @@
 #                   no errors or new taint, and with pick:NAME every auto cycle picked NAME
 #   refused:REGEX   the load fails with -EINVAL and the harness quotes a module log line matching
 #                   "rcu_unload: REGEX"
+#   fault:REGEX     the same for a fault injected at load (fail_after=K): -ENOMEM instead of -EINVAL
 #   unsafe:allowed  (unsafe-none, allow_unsafe=1) the premature unload is caught: a kernel crash,
 #                   or the harness's report of callbacks left pending; never a pass
 #   unsafe:detected the kernel itself reports it (KASAN or an oops; the DEBUG kernel)
@@ -51,8 +52,8 @@ done
 [[ $params != - ]] || params=''
 [[ $vcpus != - ]] || vcpus=2
 case $check in
-    - | pick:?* | refused:?* | unsafe:allowed | unsafe:detected | sigkill:expediter) ;;
-    *) die "--check: '$check' is none of -, pick:NAME, refused:REGEX, unsafe:allowed, unsafe:detected, sigkill:expediter" ;;
+    - | pick:?* | refused:?* | fault:?* | unsafe:allowed | unsafe:detected | sigkill:expediter) ;;
+    *) die "--check: '$check' is none of -, pick:NAME, refused:REGEX, fault:REGEX, unsafe:allowed, unsafe:detected, sigkill:expediter" ;;
 esac
 # MODULE:SPEC,...: another module than rcu_unload, which enqueues no callbacks (callbacks 0).
 module=''
@@ -165,11 +166,12 @@ case $check in
         "$harness" verify "$out/results.json" "${verify_args[@]}" >"$out/verify.log" 2>&1 ||
             { cat "$out/verify.log" >&2; finish verify-failed "rcu-unload verify: $out/verify.log"; }
         ;;
-    refused:*)
-        expected=${check#refused:}
+    refused:* | fault:*)
+        expected=${check#*:} errno='Invalid argument (-22)'
+        [[ $check == refused:* ]] || errno='Cannot allocate memory (-12)'
         ((rc != 0 && rc < 124)) || finish "$(boot_word "$rc" not-refused)" "expected the harness to fail, boot status $rc"
-        grep -q "loading with '.*' failed: Invalid argument (-22)" "$console" ||
-            finish not-refused "the load did not fail with -EINVAL"
+        grep -qF "failed: $errno" "$console" && grep -q "loading with '.*' failed: " "$console" ||
+            finish not-refused "the load did not fail with $errno"
         grep -qE "module log: rcu_unload: $expected" "$console" ||
             finish not-refused "no module log line matching '$expected' quoted by the harness"
         ;;

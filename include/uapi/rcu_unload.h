@@ -72,7 +72,9 @@
 	X(force_interval_us, uint, 100, 10, 100000, "pause between expediting rounds, in us")    \
 	X(measure_limit, bool, 0, 0, 1,                                                          \
 	  "at load, time one expedited grace period and one callback's cost (init record)")     \
-	X(allow_unsafe, bool, 0, 0, 1, "permit strategy=unsafe-none, which unloads with callbacks pending")
+	X(allow_unsafe, bool, 0, 0, 1, "permit strategy=unsafe-none, which unloads with callbacks pending") \
+	X(fail_after, uint, 0, 0, 1000000,                                                      \
+	  "fault injection: the load fails (-ENOMEM) when this many callbacks are queued; 0: off")
 
 /*
  * Records, one kernel log line each: "rcu_unload: <kind> v=<version> key=value ...".
@@ -141,6 +143,7 @@
 	X(enqueue_failed, "enqueue-failed")                                                     \
 	X(churn_failed, "churn-failed")                                                         \
 	X(readers_failed, "readers-failed")                                                     \
-	X(no_memory, "no-memory")
+	X(no_memory, "no-memory")                                                               \
+	X(injected_fault, "injected-fault")
 
 #endif /* _UAPI_RCU_UNLOAD_H */

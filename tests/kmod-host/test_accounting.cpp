@@ -151,3 +151,42 @@ TEST_CASE("churn's callbacks are counted with the load's", "[accounting][churn]"
 	CHECK(exit.peak_pending == 10 + 3 * 7);
 	CHECK(world.logs.empty());
 }
+
+TEST_CASE("fail_after: the load fails like an allocation, after its callbacks ran", "[accounting][fault]")
+{
+	const unsigned fail_after = GENERATE(1u, 333u, 999u);
+	const int flavor = GENERATE(range(0, static_cast<int>(RU_FLAVOR_COUNT)));
+	CAPTURE(fail_after, flavor);
+	fake::world &world = host::boot(fake::kernel::tree(3));
+	ru_params params = host::params_for(RU_STRATEGY_auto, static_cast<ru_flavor_index>(flavor));
+	params.callbacks = 1000;
+	params.fail_after = fail_after;
+	params.tag = 7;
+	host::module module(params);
+	const fake::flavor_sim &sim = world.flavor(static_cast<ru_flavor_index>(flavor));
+
+	CHECK(module.err() == -RU_ENOMEM);
+	CHECK(sim.queued == fail_after);
+	CHECK(sim.invoked == fail_after); // the barrier ran them before the load returned
+	CHECK(sim.queue.empty());
+	CHECK(world.init_records.empty());
+	INFO(world.all_logs());
+	const auto failed = world.logs_with("what=injected-fault");
+	REQUIRE(failed.size() == 1);
+	CHECK(failed[0] == "error v=1 tag=7 what=injected-fault err=-12 enqueued=" + std::to_string(fail_after) +
+				   " invoked=" + std::to_string(fail_after));
+}
+
+TEST_CASE("fail_after at or above callbacks injects nothing", "[accounting][fault]")
+{
+	fake::world &world = host::boot(fake::kernel::tree(2));
+	ru_params params = host::params_for(RU_STRATEGY_barrier);
+	params.callbacks = 100;
+	params.fail_after = 100;
+	params.churn = 1;
+	host::module module(params);
+	REQUIRE(module.err() == 0);
+	const fake::exit_record &exit = module.unload();
+	CHECK(exit.enqueued == exit.invoked);
+	CHECK(world.logs_with("what=injected-fault").empty());
+}

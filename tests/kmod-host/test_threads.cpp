@@ -45,7 +45,7 @@ TEST_CASE("a churn thread that fails to start fails the load after the barrier",
 	CHECK(ru_core_init(&params) == -RU_EINTR);
 	INFO(world.all_logs());
 	REQUIRE(world.logs.size() == 1);
-	CHECK(world.logs[0].text == "error v=1 tag=9 what=churn-failed err=-4");
+	CHECK(world.logs[0].text == "error v=1 tag=9 what=churn-failed err=-4 enqueued=1000 invoked=1000");
 	REQUIRE(world.threads.size() == 1);
 	CHECK(world.threads[0]->cpu == 0);
 	CHECK(world.threads[0]->stops >= 1);
