@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # trace-unload.sh --kernel NAME --out DIR [--append "CMDLINE"] [--cycles N] [--strategy S]
 #                 [--callbacks N] [--settle SEC] [--from load|unload] [--no-callback-trace]
-#                 [--no-module-probes] [--smp N] [--timeout S]
+#                 [--no-module-probes] [--smp N] [--timeout S] [--events "SYS:EVENT ..."]
 # Where does the time of one unload go? Boots Debian's kernel NAME (deb-* only) in QEMU like
 # guest-run.sh (same module, same base initramfs) and runs N cycles (default 5) of: clear the
 # ftrace buffer, tracing on, insmod /rcu_unload.ko callbacks=N strategy=S tag=CYCLE (defaults
@@ -14,14 +14,15 @@
 # --no-module-probes: module kprobes make every load and the unload's GOING notifier slower by
 # tens of ms, but not the exit function). Leaves DIR/console.log, DIR/job.sh, DIR/trace.txt (the
 # module's records as "# record") and DIR/summary.txt (trace-unload-summary.py beside it: stages
-# in ms from the delete_module entry), and prints the summary. Exit status: qemu-run.sh's, else 1.
+# in ms from the delete_module entry), and prints the summary. --events adds tracepoints (e.g.
+# "timer:hrtimer_start timer:hrtimer_expire_entry") to the raw trace. Exit status: qemu-run.sh's, else 1.
 # shellcheck source=../common.sh
 set -euo pipefail
 source "$(dirname "$0")/../common.sh"
 top=$(cd "$RCU_UNLOAD_SCRIPTS/.." && pwd)
 
 name='' out='' append='' cycles=5 strategy=barrier callbacks=1000 settle=0 from=load
-cbtrace=1 mprobe=1 smp=2 timeout=900 harness=$top/build/user/rcu-unload
+cbtrace=1 mprobe=1 smp=2 timeout=900 events='' harness=$top/build/user/rcu-unload
 while (($#)); do
     case $1 in
         --kernel) name=${2:?--kernel needs a value}; shift 2 ;;
@@ -36,6 +37,7 @@ while (($#)); do
         --no-module-probes) mprobe=0; shift ;;
         --smp) smp=${2:?--smp needs a value}; shift 2 ;;
         --timeout) timeout=${2:?--timeout needs a value}; shift 2 ;;
+        --events) events=${2:?--events needs a value}; shift 2 ;;
         -h | --help) usage ;;
         *) log "unknown argument '$1'"; usage ;;
     esac
@@ -45,6 +47,7 @@ done
 [[ $cycles =~ ^[1-9][0-9]*$ && $callbacks =~ ^[0-9]+$ ]] || die "--cycles and --callbacks take integers"
 [[ $strategy =~ ^[a-z-]+$ ]] || die "--strategy: '$strategy' is not a strategy name"
 [[ $settle =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "--settle takes seconds (e.g. 0.01), not '$settle'"
+[[ $events =~ ^[a-z0-9_:\ ]*$ ]] || die "--events takes SYSTEM:EVENT names, not '$events'"
 [[ $from == unload || $from == load ]] || die "--from takes unload or load, not '$from'"
 need_file "$harness" "harness (build it with 'make user'; the base initramfs needs it)"
 need_cmd python3 python3
@@ -83,6 +86,7 @@ job=$out/job.sh
     echo "cycles=$cycles strategy=$strategy callbacks=$callbacks settle=$settle from=$from"
     echo "kfuncs='$(tr '\n' ' ' <<<"$kfuncs")'"
     echo "mprobes='$(tr '\n' ' ' <<<"$mprobes")'"
+    echo "events='$events'"
     cat <<'EOF'
 T=/sys/kernel/tracing
 all=/tmp/trace-all.txt
@@ -135,6 +139,9 @@ echo 1 > $T/events/sched/sched_switch/enable
 echo 1 > $T/events/sched/sched_wakeup/enable
 echo 'vec == 9' > $T/events/irq/softirq_raise/filter # RCU_SOFTIRQ
 echo 1 > $T/events/irq/softirq_raise/enable
+for e in $events; do
+    echo 1 > "$T/events/${e%%:*}/${e#*:}/enable" || fail "cannot enable event $e"
+done
 echo function > $T/current_tracer || fail "function tracer refused"
 
 i=1
