@@ -4,6 +4,13 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <thread>
+
+#include <fcntl.h>
 
 #include "rcu_unload/expediter.hpp"
 #include <unistd.h>
@@ -21,6 +28,7 @@
 #include "rcu_unload/module_loader.hpp"
 #include "rcu_unload/report.hpp"
 #include "rcu_unload/runner.hpp"
+#include "rcu_unload/stress.hpp"
 #include "rcu_unload/system_info.hpp"
 #include "rcu_unload/text.hpp"
 #include "rcu_unload/unload_trace.hpp"
@@ -42,31 +50,73 @@ int fail(const std::string& message) {
 // Every catchable signal (lifecycle.hpp): terminating ones stop the run after the current cycle.
 const std::atomic<bool>& stop_on_signals() { return install_signal_handlers(); }
 
+namespace {
+
+// What a command that loads modules holds while it runs.
+struct Started {
+  RunLock lock;
+  std::optional<ResultsJournal> journal;
+};
+
+// One harness at a time (the lock), the values a dead run left changed put back (each state file of
+// `left_changed`), then the results path checked and an older file there removed, before anything
+// is loaded (and after the lock: a second harness must not touch the first one's files); the
+// cycles then go to its journal as they end (outputs.hpp), so a harness that dies keeps them.
+Result<Started> start_loading(std::initializer_list<const KnobFiles*> left_changed, const std::string& json) {
+  auto lock = RunLock::acquire(state_dir() + "/lock");
+  if (!lock) return error(lock.error());
+  for (const KnobFiles* files : left_changed)
+    if (auto recovered = recover_knobs(*files)) {
+      if (!*recovered) return error(recovered->error());
+      fmt::print(stderr, "rcu-unload: {}\n", **recovered);
+    }
+  Started started{std::move(*lock), std::nullopt};
+  if (!json.empty()) {
+    auto opened = ResultsJournal::open(json);
+    if (!opened) return error(opened.error());
+    started.journal.emplace(std::move(*opened));
+  }
+  return started;
+}
+
+// The results' environment: what `env` shows, with the time and the module file's srcversion.
+Facts environment_before(const std::string& module) {
+  Facts environment = read_environment();
+  environment.insert(environment.begin(), {"timestamp", utc_timestamp()});
+  if (auto srcversion = module_srcversion(module); !srcversion.empty())
+    environment.emplace_back("module_srcversion", srcversion);
+  return environment;
+}
+
+// The kernel, its command line and the online CPUs, as the results record them.
+void add_system_info(Results& r) {
+  const auto info = read_system_info();
+  r.kernel = info.kernel;
+  r.cmdline = info.cmdline;
+  r.cpus = info.cpus;
+}
+
+// A module the run left loaded is removed, and the run fails.
+void unload_left_over(ModuleBackend& module, RunOutcome& outcome, bool loaded) {
+  if (!loaded) return;
+  const int rc = module.remove();
+  outcome.results.errors.push_back(
+      fmt::format("the module was still loaded after the run; unloading it {}", rc < 0 ? "failed" : "succeeded"));
+  outcome.exit_code = kExitFailure;
+}
+
+}  // namespace
+
 int run_command(const RunOptions& o) {
   // --- module lifecycle (issues 11, 13): one harness at a time, knobs a dead run left changed put
   // back, the module resolved by path or name, the expediter for +expedite, unload phases ---
   const auto& stop = stop_on_signals();
-  auto lock = RunLock::acquire(state_dir() + "/lock");
-  if (!lock) return fail(lock.error());
   const KnobFiles sysfs({}, state_dir() + "/knobs.state");
-  if (auto recovered = recover_knobs(sysfs)) {
-    if (!*recovered) return fail(recovered->error());
-    fmt::print(stderr, "rcu-unload: {}\n", **recovered);
-  }
-  // The results path is checked, and an older file there removed, before anything is loaded (and
-  // after the lock: a second harness must not touch the first one's files); the
-  // cycles then go to its journal as they end (outputs.hpp), so a harness that dies keeps them.
-  std::optional<ResultsJournal> journal;
-  if (!o.json.empty()) {
-    auto opened = ResultsJournal::open(o.json);
-    if (!opened) return fail(opened.error());
-    journal.emplace(std::move(*opened));
-  }
+  auto started = start_loading({&sysfs}, o.json);
+  if (!started) return fail(started.error());
+  auto& journal = started->journal;
   // The environment as it was before the run (knobs a dead run left changed already put back).
-  Facts environment = read_environment();
-  environment.insert(environment.begin(), {"timestamp", utc_timestamp()});
-  if (auto srcversion = module_srcversion(o.module); !srcversion.empty())
-    environment.emplace_back("module_srcversion", srcversion);
+  Facts environment = environment_before(o.module);
   auto loader = ModuleLoader::open(o.module);
   if (!loader) return fail(loader.error());
   auto reader = KmsgReader::open();
@@ -96,10 +146,7 @@ int run_command(const RunOptions& o) {
     progress.start(total);
     if (!journal) return;
     Results head = r;
-    const auto info = read_system_info();
-    head.kernel = info.kernel;
-    head.cmdline = info.cmdline;
-    head.cpus = info.cpus;
+    add_system_info(head);
     head.environment = environment;
     journal_problem = journal->header(head);
   };
@@ -116,17 +163,9 @@ int run_command(const RunOptions& o) {
       outcome.results.errors.push_back(*problem);
       outcome.exit_code = kExitFailure;
     }
-  if ((*loader)->loaded()) {
-    int rc = (*loader)->remove();
-    outcome.results.errors.push_back(fmt::format("the module was still loaded after the run; unloading it {}",
-                                                 rc < 0 ? "failed" : "succeeded"));
-    outcome.exit_code = kExitFailure;
-  }
+  unload_left_over(**loader, outcome, (*loader)->loaded());
 
-  auto info = read_system_info();
-  outcome.results.kernel = info.kernel;
-  outcome.results.cmdline = info.cmdline;
-  outcome.results.cpus = info.cpus;
+  add_system_info(outcome.results);
 
   if (!outcome.results.cycles.empty()) if (o.verbosity != Verbosity::quiet) fmt::print("{}", format_report(outcome.results, false));  // no all-zero table
   std::fflush(stdout);
@@ -244,6 +283,141 @@ int matrix_command(const MatrixOptions& o) {
 }
 
 namespace {
+
+// Every line the kernel logs from now on (/dev/kmsg has a read position per open file, so this
+// reader and the records' KmsgReader do not take each other's lines).
+class KernelLog {
+ public:
+  static Result<KernelLog> open(const std::string& path = "/dev/kmsg") {
+    int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0 || lseek(fd, 0, SEEK_END) < 0) {
+      const int saved = errno;
+      if (fd >= 0) ::close(fd);
+      return error(fmt::format("cannot read the kernel log {}: {}", path, std::strerror(saved)));
+    }
+    return KernelLog(fd);
+  }
+  KernelLog(KernelLog&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  KernelLog& operator=(KernelLog&&) = delete;
+  ~KernelLog() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  std::vector<std::string> take() {
+    std::vector<std::string> lines;
+    char buffer[16384];  // longer than any /dev/kmsg record
+    for (;;) {
+      const ssize_t n = ::read(fd_, buffer, sizeof buffer);
+      if (n < 0 && (errno == EPIPE || errno == EINTR)) continue;  // EPIPE: overwritten; resumes at the oldest
+      if (n <= 0) break;
+      if (auto entry = parse_kmsg_entry(std::string_view(buffer, static_cast<std::size_t>(n))))
+        lines.push_back(std::move(entry->message));
+    }
+    return lines;
+  }
+
+ private:
+  explicit KernelLog(int fd) : fd_(fd) {}
+  int fd_;
+};
+
+// Before each memory reading: reclaimable slab dropped and a pause for RCU-freed objects.
+std::optional<MemorySnapshot> settled_memory() {
+  sync();
+  if (std::FILE* drop = std::fopen("/proc/sys/vm/drop_caches", "w")) {
+    std::fputs("2\n", drop);
+    std::fclose(drop);
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  auto text = read_text_file("/proc/meminfo");
+  return text ? parse_meminfo(*text) : std::nullopt;
+}
+
+// CPUs other than the boot CPU whose online file exists, in order.
+std::vector<unsigned> hotplug_cpus() {
+  std::vector<unsigned> cpus;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/sys/devices/system/cpu", ec)) {
+    const auto name = entry.path().filename().string();
+    if (name.rfind("cpu", 0) != 0) continue;
+    auto n = parse_u64(std::string_view(name).substr(3));
+    if (n && *n > 0 && *n <= std::numeric_limits<unsigned>::max() &&
+        std::filesystem::exists(cpu_online_path(static_cast<unsigned>(*n)), ec))
+      cpus.push_back(static_cast<unsigned>(*n));
+  }
+  std::sort(cpus.begin(), cpus.end());
+  return cpus;
+}
+
+constexpr const char* kKmemleak = "/sys/kernel/debug/kmemleak";
+
+}  // namespace
+
+int stress_command(const StressOptions& o) {
+  const auto& stop = stop_on_signals();
+  // The RCU knobs as run keeps them, and the CPUs' online files with a state file of their own (a
+  // +knobs cycle refuses to start while knobs.state exists).
+  const KnobFiles sysfs({}, state_dir() + "/knobs.state");
+  const KnobFiles cpu_files({}, state_dir() + "/hotplug.state");
+  auto started = start_loading({&sysfs, &cpu_files}, o.json);
+  if (!started) return fail(started.error());
+  auto& journal = started->journal;
+  Facts environment = environment_before(o.config.module);
+  environment.emplace_back("stress_seed", std::to_string(o.config.seed));
+  environment.emplace_back("stress_from_cycle", std::to_string(o.config.from_cycle));
+  auto loader = ModuleLoader::open(o.config.module);
+  if (!loader) return fail(loader.error());
+  if ((*loader)->name() != kOurModule) return fail(fmt::format("{} is not {}: stress runs {} only", o.config.module, kOurModule, kOurModule));
+  auto reader = KmsgReader::open();
+  if (!reader) return fail(reader.error());
+  auto log = KernelLog::open();
+  if (!log) return fail(log.error());
+
+  RunEnvironment env{**loader, **reader, stop};
+  env.knobs = &sysfs;
+  env.taint = [] { return read_taint(); };
+  env.remover_stack = [](long tid) { return thread_report(tid); };
+  std::optional<std::string> journal_problem;
+  StressSystem system;
+  system.memory = settled_memory;
+  system.kernel_lines = [&] { return log->take(); };
+  system.hotplug_cpus = hotplug_cpus;
+  system.cpu_files = &cpu_files;
+  system.kmemleak_command = [](std::string_view command) {
+    std::error_code ec;
+    if (!std::filesystem::exists(kKmemleak, ec)) return false;
+    std::ofstream file(kKmemleak);
+    file << command << '\n';
+    file.close();
+    return !file.fail();
+  };
+  system.kmemleak_report = [] { return read_text_file(kKmemleak); };
+  system.on_start = [&](const Results& r) {
+    if (!journal) return;
+    Results head = r;
+    add_system_info(head);
+    head.environment = environment;
+    journal_problem = journal->header(head);
+  };
+  system.on_cycle = [&](const Cycle& c) {
+    if (journal && !journal_problem) journal_problem = journal->cycle(c);
+  };
+  auto stressed = run_stress(o.config, env, system);
+  RunOutcome outcome{std::move(stressed.results), stressed.exit_code};
+  Results& results = outcome.results;
+  results.environment = environment;
+  if (journal_problem) results.warnings.push_back(*journal_problem);
+  unload_left_over(**loader, outcome, (*loader)->loaded());
+  add_system_info(results);
+  if (journal)
+    if (auto problem = journal->finish(results)) return fail(*problem);
+  for (const auto& w : results.warnings) fmt::print(stderr, "rcu-unload: warning: {}\n", w);
+  for (const auto& e : results.errors) fmt::print(stderr, "rcu-unload: error: {}\n", e);
+  if (results.interrupted) fmt::print(stderr, "rcu-unload: interrupted, the cycles run so far are kept\n");
+  return outcome.exit_code;
+}
+
+namespace {
 // Picks the *_command overload for the subcommand's options.
 struct Dispatch {
   int operator()(const RunOptions& o) const { return run_command(o); }
@@ -252,6 +426,7 @@ struct Dispatch {
   int operator()(const MatrixOptions& o) const { return matrix_command(o); }
   int operator()(const CompareOptions& o) const { return compare_command(o); }
   int operator()(const EnvOptions& o) const { return env_command(o); }
+  int operator()(const StressOptions& o) const { return stress_command(o); }
 };
 }  // namespace
 

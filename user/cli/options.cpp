@@ -13,6 +13,7 @@
 
 #include "rcu_unload/environment.hpp"
 #include "rcu_unload/outputs.hpp"
+#include "rcu_unload/text.hpp"
 
 namespace rcu_unload {
 
@@ -252,6 +253,39 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
       ->check(CLI::ExistingFile);
   matrix->add_flag("--markdown", markdown, "print the table as Markdown");
 
+  StressOptions stress_options;
+  StressConfig& stress_config = stress_options.config;
+  stress_config.module = std::string(kStressDefaultModule);
+  auto* stress = app.add_subcommand(
+      "stress", "randomized load/unload cycles until a lost callback, a kernel splat or new taint (root; in a QEMU guest)");
+  stress->add_option("--seed", stress_config.seed, "the run's seed: cycle K is drawn from (seed, K) alone")
+      ->required()
+      ->check(CLI::Validator(
+          [](const std::string& v) {
+            return parse_u64(v) ? std::string{} : "--seed takes a whole number from 0 to 2^64-1, not '" + v + "'";
+          },
+          "S"));
+  unsigned stress_cycles = 0;
+  auto* stress_cycles_opt = stress->add_option("--cycles", stress_cycles, "run this many cycles")
+                                ->check(CLI::Range(1u, std::numeric_limits<unsigned>::max()));
+  std::string duration_text;
+  auto* duration_opt =
+      stress->add_option("--duration", duration_text, "run for this long: seconds, or a number with s, m or h (e.g. 30m)")
+          ->check(CLI::Validator(
+              [](const std::string& v) {
+                return parse_duration(v) ? std::string{} : "'" + v + "' is not a duration like 90, 90s, 30m or 2h";
+              },
+              "T"));
+  stress_cycles_opt->excludes(duration_opt);
+  stress->add_option("--from-cycle", stress_config.from_cycle, "index of the first cycle (replay: --from-cycle K --cycles 1)")
+      ->check(CLI::Range(0u, std::numeric_limits<unsigned>::max() - 1));
+  stress->add_option("--module", stress_config.module, "rcu_unload.ko (default /rcu_unload.ko)")->check(CLI::ExistingFile);
+  stress->add_option("--json", stress_options.json,
+                     "stream each cycle to PATH.partial, the results JSON at the end (as run --json)");
+  bool no_hotplug = false;
+  stress->add_flag("--no-hotplug", no_hotplug, "never take a CPU offline");
+  stress->add_flag("--verbose,-v", stress_config.verbose, "print each cycle's draw on stderr before it runs");
+
   std::ostringstream out, err;
   try {
     app.parse(argc, argv);
@@ -269,6 +303,19 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
     return {std::move(compare_options), 0, {}};
   }
   if (env->parsed()) return {std::move(env_options), 0, {}};
+  if (stress->parsed()) {
+    if (stress_cycles_opt->count() > 0) {
+      if (std::uint64_t{stress_config.from_cycle} + stress_cycles > std::uint64_t{std::numeric_limits<unsigned>::max()} + 1)
+        return {std::nullopt, kExitUsage, "stress: --from-cycle + --cycles goes beyond the last cycle index (2^32-1)\n"};
+      stress_config.cycles = stress_cycles;
+    } else if (duration_opt->count() > 0) {
+      stress_config.duration = parse_duration(duration_text);
+    } else {
+      return {std::nullopt, kExitUsage, "stress needs --cycles N or --duration T\n"};
+    }
+    stress_config.hotplug = !no_hotplug;
+    return {std::move(stress_options), 0, {}};
+  }
   if (run->parsed()) {
     config.cycles_per_combination = run_cycles_per;
     run_options.verbosity = quiet ? Verbosity::quiet : verbose ? Verbosity::verbose : Verbosity::normal;

@@ -81,7 +81,7 @@ Cycle cycle_from_json(const json& j, int format) {
 
 bool is_measured_key(std::string_view key) {
   const auto starts = [key](std::string_view prefix) { return key.substr(0, prefix.size()) == prefix; };
-  return key == "load_ns" || starts("unload_") || starts("expedite_");
+  return key == "load_ns" || starts("unload_") || starts("expedite_") || starts("stress_");
 }
 
 bool is_plain_cycle(const Cycle& c) {

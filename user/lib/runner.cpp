@@ -122,6 +122,7 @@ class Session {
     if (!init) return false;
     if (init->enqueued != callbacks)
       return fail_and_unload(where(fmt::format("init record enqueued={} but callbacks={}", init->enqueued, callbacks)));
+    if (config_.unload_delay.count() > 0) std::this_thread::sleep_for(config_.unload_delay);
 
     Removal removal;
     if (!timed_removal(spec, where, c, removal)) return false;

@@ -36,6 +36,11 @@ inline constexpr std::string_view kBaselineStrategy = "barrier";   // what the r
 static_assert(is_known_strategy(kAutoStrategy) && is_known_strategy(kUnsafeStrategy) &&
               is_known_strategy(kBaselineStrategy));
 
+#define RU_HARNESS_FLAVOR_NAME(ident, name, help) std::string_view{name},
+// The flavor parameter's names, the default first.
+inline constexpr std::array kFlavors = {RU_FLAVOR_LIST(RU_HARNESS_FLAVOR_NAME)};
+#undef RU_HARNESS_FLAVOR_NAME
+
 struct ModuleParam {
   std::string_view name;
   unsigned long long min = 0;

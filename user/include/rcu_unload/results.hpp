@@ -32,11 +32,12 @@ struct Cycle {
   // load syscall), for a module not ours the unload's phases where tracefs is there (unload_exit_ns:
   // delete_module entry to module:module_free, unload_free_ns: from there to the syscall's return),
   // and for +expedite the expediter's counters over the removal (expedite_rounds, _kicks, _ipis,
-  // _busy_ns, _on_ns, _timed_out).
+  // _busy_ns, _on_ns, _timed_out), and for a stress cycle what it drew besides the records
+  // (stress_delay_us, stress_reader_hold_us, stress_offline_cpu: stress.hpp).
   std::vector<std::pair<std::string, std::uint64_t>> measured;
 };
 
-// Whether a results file's cycle key is one of Cycle::measured's (load_ns, unload_*, expedite_*).
+// Whether a results file's cycle key is one of Cycle::measured's (load_ns, unload_*, expedite_*, stress_*).
 bool is_measured_key(std::string_view key);
 
 // A cycle of a module that is not rcu_unload (strategy `plain`, `plain+expedite`...): no records.

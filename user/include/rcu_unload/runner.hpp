@@ -33,6 +33,9 @@ struct RunConfig {
   std::chrono::milliseconds unload_timeout{60'000};
   // No --strategy was given: a module that is not ours runs `plain` then.
   bool default_strategies = false;
+  // Left loaded this long after its init record before the timed removal (stress: readers and
+  // churn get to run, callbacks get invoked before the unload).
+  std::chrono::microseconds unload_delay{0};
 };
 
 std::uint64_t monotonic_ns();

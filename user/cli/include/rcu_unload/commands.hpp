@@ -15,6 +15,7 @@ int verify_command(const VerifyOptions& o);
 int matrix_command(const MatrixOptions& o);
 int compare_command(const CompareOptions& o);
 int env_command(const EnvOptions& o);
+int stress_command(const StressOptions& o);
 int dispatch(const Subcommand& command);
 
 }  // namespace rcu_unload

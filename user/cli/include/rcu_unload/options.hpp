@@ -14,6 +14,7 @@
 #include "rcu_unload/result.hpp"
 #include "rcu_unload/runner.hpp"
 #include "rcu_unload/strategy_spec.hpp"
+#include "rcu_unload/stress.hpp"
 #include "rcu_unload/verify.hpp"
 
 namespace rcu_unload {
@@ -77,7 +78,15 @@ struct MatrixOptions {
   TableStyle style = TableStyle::text;
 };
 
-using Subcommand = std::variant<RunOptions, ReportOptions, VerifyOptions, MatrixOptions, CompareOptions, EnvOptions>;
+// stress: the module is a file (default /rcu_unload.ko, where the guests carry it).
+inline constexpr std::string_view kStressDefaultModule = "/rcu_unload.ko";
+struct StressOptions {
+  StressConfig config;
+  std::string json;  // the journal/results as run --json writes them; empty: nowhere
+};
+
+using Subcommand =
+    std::variant<RunOptions, ReportOptions, VerifyOptions, MatrixOptions, CompareOptions, EnvOptions, StressOptions>;
 
 struct ParsedOptions {
   std::optional<Subcommand> command;  // nullopt: exit now with exit_code after printing output
