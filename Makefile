@@ -10,7 +10,7 @@ STRATEGIES ?= all
 # KERNEL-NAME[:APPEND] configurations `make run` boots; names as in scripts/fetch-kernel.sh.
 RUN_CONFIGS ?= deb-6.1-amd64:preempt=none deb-6.1-amd64:preempt=full deb-6.1-rt
 
-.PHONY: all deps user kernels unit test run bench bench-modules matrix clean host fuzzers sanitize
+.PHONY: all deps user kernels unit test run bench bench-modules matrix stress clean host fuzzers sanitize
 all: user
 
 deps:
@@ -86,6 +86,12 @@ bench-modules: user
 # The matrix experiments of configs/experiments.tsv (MATRIX="LABEL..." for some), one summary table.
 matrix: user
 	scripts/matrix.sh $(if $(MATRIX_CYCLES),--cycles $(MATRIX_CYCLES)) $(MATRIX)
+
+# Randomized load/unload cycles (rcu-unload stress) on the stress experiments of
+# configs/experiments.tsv (STRESS="LABEL..." for some), one boot each; STRESS_CYCLES and STRESS_SEED
+# override the cycles per boot and the seed (default: a new seed per run, printed).
+stress: user
+	scripts/stress.sh $(STRESS)
 
 clean:
 	rm -rf $(BUILD)

@@ -84,7 +84,7 @@ experiments() {
             cycles = ""
             k = split($2, s, ",")
             for (i = 1; i <= k; i++) {
-                if (s[i] !~ /^(test|matrix|bench|bench-modules):[1-9][0-9]*$/) fail(table ":" NR ": bad suite " s[i])
+                if (s[i] !~ /^(test|matrix|bench|bench-modules|stress):[1-9][0-9]*$/) fail(table ":" NR ": bad suite " s[i])
                 split(s[i], p, ":")
                 if (p[1] == suite) cycles = p[2]
             }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # run-experiment.sh --kernel NAME --out DIR --specs S,... --cycles N [--append CMDLINE] [--params K=V,...]
-#                   [--callbacks N,...] [--check CHECK] [--timeout S] [--vcpus N] [--harness BIN]
+#                   [--callbacks N,...] [--check CHECK] [--timeout S] [--vcpus N] [--harness BIN] [--seed S]
 # One experiment (a line of configs/experiments.tsv): boots kernel NAME once with CMDLINE, runs the
 # harness with the strategy specs S (`all`: every strategy that applies there), N cycles per spec
 # and callbacks value (default 1000), the module parameters K=V, then checks the outcome by CHECK:
@@ -16,19 +16,22 @@
 #                   MODULE's removal; the expediter must switch itself off after max_on_ms (active
 #                   0, timed_out counted) and unload, and a new harness then runs plain and
 #                   plain+expedite interleaved (run --cycles 4), which must verify
+# Specs `stress` run `rcu-unload stress --seed S --cycles N --verbose` instead (S default 1; debugfs
+# mounted for kmemleak), N cycles in total, each drawn from (S, cycle): the check is its exit status
+# (0: no lost callback, splat, new taint or leak); its figures are the "rcu-unload stress:" lines.
 # Specs MODULE:SPEC,... time the kernel's own module MODULE (guest-run.sh --module; the guest
 # carries fuse, overlay, squashfs, nf_conntrack, bridge) with SPECs plain, plain+expedite, ...;
 # nothing may stay loaded after the run.
 # Every boot also fails on a kernel splat on the console (qemu-run.sh). Writes DIR/status, one
-# word: ok, build-failed, timeout, splat, boot-failed, run-failed, verify-failed, not-refused,
-# not-caught or not-detected; DIR/console.log, DIR/results.json. Exit status 0 only for ok.
+# word: ok, build-failed, timeout, splat, boot-failed, run-failed, verify-failed, stress-failed,
+# not-refused, not-caught or not-detected; DIR/console.log, DIR/results.json. Exit status 0 only for ok.
 # shellcheck source=common.sh
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 top=$(cd "$RCU_UNLOAD_SCRIPTS/.." && pwd)
 
 kernel='' out='' specs='' cycles='' append='' params='' callbacks=1000 check=- timeout=600
-harness=$top/build/user/rcu-unload vcpus=2
+harness=$top/build/user/rcu-unload vcpus=2 seed=1
 while (($#)); do
     case $1 in
         --kernel) kernel=${2:?--kernel needs a value}; shift 2 ;;
@@ -42,6 +45,7 @@ while (($#)); do
         --timeout) timeout=${2:?--timeout needs a value}; shift 2 ;;
         --harness) harness=${2:?--harness needs a value}; shift 2 ;;
         --vcpus) vcpus=${2:?--vcpus needs a value}; shift 2 ;;
+        --seed) seed=${2:?--seed needs a value}; shift 2 ;;
         -h | --help) usage ;;
         *) log "unknown argument '$1'"; usage ;;
     esac
@@ -61,6 +65,8 @@ if [[ $specs =~ ^([A-Za-z0-9_.-]+):(.+)$ ]]; then
     module=${BASH_REMATCH[1]} specs=${BASH_REMATCH[2]} callbacks=0
 fi
 [[ $check != sigkill:* || -n $module ]] || die "--check $check needs specs MODULE:..."
+[[ $seed =~ ^[0-9]+$ ]] || die "--seed takes a whole number, not '$seed'"
+[[ $specs != stress || $check == - ]] || die "specs stress take check -, not '$check'"
 need_file "$harness" "harness (build it with 'make user')"
 
 what="$kernel${append:+ ($append)} [$specs${params:+; $params}]"
@@ -137,10 +143,22 @@ left=\$(sed -n 's/^\($module\|rcu_unload_expediter\) .*/\\1/p' /proc/modules | t
 JOB
 fi
 
+report=/dev/stdout
+if [[ $specs == stress ]]; then
+    # Its results hold a row per strategy and callbacks value drawn: the report goes to a file.
+    report=$out/report.txt
+    module_args+=(--job "$out/stress-job.sh")
+    cat >"$out/stress-job.sh" <<JOB
+#!/bin/sh
+mount -t debugfs none /sys/kernel/debug 2>/dev/null
+exec /bin/rcu-unload stress --verbose --seed $seed --cycles $cycles --module /rcu_unload.ko --json /results.json
+JOB
+fi
+
 set +e
 "$RCU_UNLOAD_SCRIPTS/guest-run.sh" --kernel "$kernel" --append "$append" --out "$out" \
     --smp "$vcpus" --harness "$harness" --timeout "$timeout" "${module_args[@]}" -- \
-    --cycles "$cycles" "${strategy_args[@]}" "${callbacks_args[@]}" "${param_args[@]}"
+    --cycles "$cycles" "${strategy_args[@]}" "${callbacks_args[@]}" "${param_args[@]}" >"$report"
 rc=$?
 set -e
 console=$out/console.log
@@ -155,6 +173,8 @@ boot_word() {
 
 case $check in
     - | pick:* | sigkill:*)
+        ((rc == 0)) || [[ $specs != stress ]] || finish "$(boot_word "$rc" stress-failed)" "boot status $rc, see the console's 'rcu-unload stress:' lines"
+        [[ $specs != stress ]] || finish ok
         ((rc == 0)) || finish "$(boot_word "$rc" run-failed)" "boot status $rc"
         verify_args=("${callbacks_args[@]}")
         # The sigkill job's last run is checked against its own cycle count (whether run --cycles
