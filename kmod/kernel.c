@@ -453,6 +453,14 @@ static int tasks_read_lock_op(void)
 
 static void tasks_read_unlock_op(int cookie)
 {
+	/*
+	 * The section ends at a voluntary sleep (t->nvcsw or off the runqueue is what
+	 * Tasks RCU looks for; cond_resched() and yield() count as preemptions). A reader
+	 * that never sleeps holds every Tasks RCU grace period, and the exit's
+	 * rcu_barrier_tasks() would wait for readers it stops only afterwards. Long
+	 * enough that the timer cannot expire before schedule() is reached.
+	 */
+	usleep_range(10, 20);
 }
 
 static void call_rcu_tasks_op(struct ru_rcu_head *head, ru_rcu_callback_t fn)
