@@ -326,3 +326,137 @@ TEST_CASE("stress options", "[stress]") {
   rejects({"--seed", "1", "--from-cycle", "4294967295", "--cycles", "1"}, "--from-cycle");
   rejects({"--seed", "1", "--from-cycle", "4294967290", "--cycles", "7"}, "beyond the last cycle");
 }
+
+namespace {
+
+// run_stress against the fake kernel, a fake sysfs with cpu1's online file and the knobs, and
+// scripted memory readings and kernel lines; what it prints is kept.
+struct StressHarness {
+  test::FakeKernel kernel;
+  std::atomic<bool> stop{false};
+  std::uint64_t clock = 0;
+  RunEnvironment env{kernel, kernel, stop};
+  test::FakeSysfs sys{"5"};
+  KnobFiles knobs = sys.files();
+  KnobFiles cpus{sys.path(""), sys.path("/hotplug.state")};
+  std::vector<MemorySnapshot> memory{{40000, 1000}, {40100, 1000}};
+  std::size_t memory_reads = 0;
+  std::map<unsigned, std::string> splat_at;  // kernel_lines call -> a line it returns
+  unsigned line_calls = 0;
+  std::vector<std::string> cpu1_seen;         // cpu1's online file as each cycle's load saw it
+  std::FILE* out = std::tmpfile();
+  StressSystem system;
+
+  StressHarness() {
+    sys.set(cpu_online_path(1), "1");
+    env.now_ns = [this] { return clock += 1'000'000; };
+    env.taint = []() -> std::optional<std::uint64_t> { return 12288; };
+    env.knobs = &knobs;
+    kernel.on_remove = [this] { cpu1_seen.push_back(sys.get(cpu_online_path(1))); };
+    system.memory = [this] { return memory.at(std::min(memory_reads++, memory.size() - 1)); };
+    system.kernel_lines = [this] {
+      auto it = splat_at.find(line_calls++);
+      return it == splat_at.end() ? std::vector<std::string>{"smpboot: CPU 1 is now offline"}
+                                  : std::vector<std::string>{it->second};
+    };
+    system.hotplug_cpus = [] { return std::vector<unsigned>{1}; };
+    system.cpu_files = &cpus;
+    system.out = out;
+  }
+  ~StressHarness() { std::fclose(out); }
+
+  StressOutcome run(unsigned from, unsigned cycles, std::uint64_t seed = 5) {
+    StressConfig config;
+    config.seed = seed;
+    config.from_cycle = from;
+    config.cycles = cycles;
+    config.module = "/rcu_unload.ko";
+    return run_stress(config, env, system);
+  }
+
+  std::string printed() const {
+    std::rewind(out);
+    std::string text;
+    for (int c; (c = std::fgetc(out)) != EOF;) text += static_cast<char>(c);
+    return text;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a clean stress run draws every cycle from its index, restores the CPU and checks memory", "[stress]") {
+  StressHarness h;
+  auto o = h.run(100, 60);
+  INFO(h.printed());
+  CHECK(o.exit_code == 0);
+  REQUIRE(o.results.cycles.size() == 60);
+  CHECK(o.tally.cycles == 60);
+  CHECK(o.tally.enqueued == o.tally.invoked);
+  StressChoices choices;  // what the fake's probes say: every flavor, its applies= without unsafe-none
+  for (auto flavor : kFlavors)
+    choices.flavors.push_back({std::string(flavor), test::specs({"auto", "barrier", "sync-exp", "force-qs", "force-qs-own", "boost", "kick"})});
+  choices.knobs = true;
+  choices.hotplug_cpus = {1};
+  for (unsigned i = 0; i < 60; ++i) {
+    const auto& c = o.results.cycles[i];
+    const auto p = plan(5, 100 + i, choices);
+    CHECK(c.cycle == 100 + i);
+    CHECK(c.tag == 116 + i);
+    CHECK(c.strategy == p.strategy.text());
+    CHECK(c.callbacks == p.callbacks);
+    CHECK(h.cpu1_seen.at(3 + i) == (p.offline_cpu ? "0" : "1"));  // after the 3 probes' removals
+  }
+  CHECK(o.tally.offlined > 0);
+  CHECK(h.sys.get(cpu_online_path(1)) == "1");
+  CHECK_FALSE(std::filesystem::exists(h.sys.path("/hotplug.state")));
+  CHECK(h.sys.all() == std::vector<std::string>(kUnloadKnobs.size(), "5"));  // +knobs cycles put them back
+  CHECK(h.printed().find("rcu-unload stress: 60 cycles in") != std::string::npos);
+  CHECK(h.printed().find("memory: Slab 40000 -> 40100 kB (+100), Percpu 1000 -> 1000 kB (+0)") != std::string::npos);
+  CHECK(h.printed().find("kmemleak: not in this kernel") != std::string::npos);
+}
+
+TEST_CASE("stress stops at the first lost callback and prints the replay command", "[stress]") {
+  StressHarness h;
+  h.kernel.lose[16 + 7] = 3;
+  auto o = h.run(0, 50);
+  CHECK(o.exit_code == kExitFailure);
+  CHECK(o.results.cycles.size() == 8);  // cycles 0..7, the lost one recorded
+  CHECK(o.tally.enqueued == o.tally.invoked + 3);
+  const auto text = h.printed();
+  INFO(text);
+  CHECK(text.find("FAILED at cycle 7 of seed 5") != std::string::npos);
+  CHECK(text.find("lost-callbacks") != std::string::npos);
+  CHECK(text.find("replay it: rcu-unload stress --seed 5 --from-cycle 7 --cycles 1 --module /rcu_unload.ko") != std::string::npos);
+  CHECK(h.sys.get(cpu_online_path(1)) == "1");
+  CHECK_FALSE(h.kernel.loaded);
+}
+
+TEST_CASE("stress stops at a kernel splat, and fails on memory growth beyond noise", "[stress]") {
+  StressHarness h;
+  h.splat_at[4] = "WARNING: CPU: 0 PID: 12 at kernel/rcu/tree.c:1 rcu_core";  // after cycle 3 (call 0 is at start)
+  auto o = h.run(0, 50);
+  CHECK(o.exit_code == kExitFailure);
+  CHECK(o.results.cycles.size() == 4);
+  CHECK(o.tally.splats == 1);
+  CHECK(h.printed().find("FAILED at cycle 3 of seed 5:\n  kernel splat (WARNING): WARNING: CPU: 0") != std::string::npos);
+
+  StressHarness leaky;
+  leaky.memory = {{40000, 1000}, {50000, 1000}};
+  o = leaky.run(0, 5);
+  CHECK(o.exit_code == kExitFailure);
+  CHECK(o.results.cycles.size() == 5);
+  CHECK(leaky.printed().find("LEAK: Slab grew by 10000 kB") != std::string::npos);
+}
+
+TEST_CASE("a stop signal ends stress after the current cycle with 130", "[stress]") {
+  StressHarness h;
+  unsigned removals = 0;
+  h.kernel.on_remove = [&] {
+    if (++removals == 6) h.stop = true;  // during cycle 2 (after the 3 probes)
+  };
+  auto o = h.run(0, 50);
+  CHECK(o.exit_code == kExitInterrupted);
+  CHECK(o.results.interrupted);
+  CHECK(o.results.cycles.size() == 3);
+  CHECK(h.sys.get(cpu_online_path(1)) == "1");
+}
