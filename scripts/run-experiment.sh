@@ -17,8 +17,9 @@
 #                   0, timed_out counted) and unload, and a new harness then runs plain and
 #                   plain+expedite interleaved (run --cycles 4), which must verify
 # Specs `stress` run `rcu-unload stress --seed S --cycles N --verbose` instead (S default 1; debugfs
-# mounted for kmemleak), N cycles in total, each drawn from (S, cycle): the check is its exit status
-# (0: no lost callback, splat, new taint or leak); its figures are the "rcu-unload stress:" lines.
+# mounted for kmemleak), N cycles in total, each drawn from (S, cycle), with the params K=V as its
+# options --K V (`_` as `-`: max_callbacks=10000 is --max-callbacks 10000): the check is its exit
+# status (0: no lost callback, splat, new taint or leak); its figures are the "rcu-unload stress:" lines.
 # Specs MODULE:SPEC,... time the kernel's own module MODULE (guest-run.sh --module; the guest
 # carries fuse, overlay, squashfs, nf_conntrack, bridge) with SPECs plain, plain+expedite, ...;
 # nothing may stay loaded after the run.
@@ -148,10 +149,15 @@ if [[ $specs == stress ]]; then
     # Its results hold a row per strategy and callbacks value drawn: the report goes to a file.
     report=$out/report.txt
     module_args+=(--job "$out/stress-job.sh")
+    stress_options=''
+    for ((i = 1; i < ${#param_args[@]}; i += 2)); do
+        option=${param_args[i]%%=*}
+        stress_options+=" --${option//_/-} ${param_args[i]#*=}"
+    done
     cat >"$out/stress-job.sh" <<JOB
 #!/bin/sh
 mount -t debugfs none /sys/kernel/debug 2>/dev/null
-exec /bin/rcu-unload stress --verbose --seed $seed --cycles $cycles --module /rcu_unload.ko --json /results.json
+exec /bin/rcu-unload stress --verbose --seed $seed --cycles $cycles$stress_options --module /rcu_unload.ko --json /results.json
 JOB
 fi
 

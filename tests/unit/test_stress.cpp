@@ -129,6 +129,26 @@ TEST_CASE("stress draws are spread as documented", "[stress]") {
   CHECK(knobs == Approx((n - offline) / kStressKnobsOneIn).epsilon(0.15));
 }
 
+TEST_CASE("a lower callbacks maximum draws fewer decades and nothing else differently", "[stress]") {
+  auto capped = tree_kernel();
+  capped.max_callbacks = 10000;
+  unsigned small = 0, top = 0;
+  const unsigned n = 8000;
+  for (unsigned k = 0; k < n; ++k) {
+    const auto a = plan(3, k), b = plan(3, k, capped);
+    CHECK(b.callbacks <= 10000);
+    CHECK(a.strategy == b.strategy);
+    CHECK(a.delay_us == b.delay_us);
+    CHECK(a.offline_cpu == b.offline_cpu);
+    small += b.callbacks < 100;
+    top += b.callbacks >= 1000;
+  }
+  CHECK(small == Approx(n / 2).epsilon(0.06));  // 4 decades: 0..9, 10..99, 100..999, 1000..10000
+  CHECK(top == Approx(n / 4).epsilon(0.1));
+  capped.max_callbacks = 3;
+  for (unsigned k = 0; k < 200; ++k) CHECK(plan(3, k, capped).callbacks <= 3);
+}
+
 TEST_CASE("a stress plan needs a flavor with strategies", "[stress]") {
   CHECK_FALSE(plan_stress_cycle(1, 0, StressChoices{}));
   StressChoices empty;
@@ -273,6 +293,9 @@ TEST_CASE("the replay command names the seed, the cycle and what changes the dra
   config.hotplug = false;
   CHECK(stress_replay_command(config, 0) ==
         "rcu-unload stress --seed 77 --from-cycle 0 --cycles 1 --module /rcu_unload.ko --no-hotplug");
+  config.max_callbacks = 10000;
+  CHECK(stress_replay_command(config, 0) ==
+        "rcu-unload stress --seed 77 --from-cycle 0 --cycles 1 --module /rcu_unload.ko --no-hotplug --max-callbacks 10000");
 }
 
 namespace {
@@ -307,6 +330,8 @@ TEST_CASE("stress options", "[stress]") {
   CHECK(o.config.hotplug);
   CHECK(o.config.from_cycle == 0);
   CHECK(o.config.module == kStressDefaultModule);
+  CHECK(o.config.max_callbacks == kMaxCallbacks);
+  CHECK(parse_stress({"--seed", "1", "--cycles", "2", "--max-callbacks", "10000"}).command);
 
   auto rejects = [](std::vector<std::string> args, const std::string& needle) {
     auto r = parse_stress(args);
@@ -319,6 +344,8 @@ TEST_CASE("stress options", "[stress]") {
   rejects({"--seed", "1"}, "--cycles N or --duration T");
   rejects({"--seed", "1", "--cycles", "5", "--duration", "10"}, "excludes");
   rejects({"--seed", "1", "--cycles", "0"}, "--cycles");
+  rejects({"--seed", "1", "--cycles", "5", "--max-callbacks", "0"}, "--max-callbacks");
+  rejects({"--seed", "1", "--cycles", "5", "--max-callbacks", "1000001"}, "--max-callbacks");
   rejects({"--seed", "-1", "--cycles", "5"}, "--seed");
   rejects({"--seed", "x", "--cycles", "5"}, "--seed");
   rejects({"--seed", "1", "--duration", "10d"}, "not a duration");

@@ -285,6 +285,10 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
   bool no_hotplug = false;
   stress->add_flag("--no-hotplug", no_hotplug, "never take a CPU offline");
   stress->add_flag("--verbose,-v", stress_config.verbose, "print each cycle's draw on stderr before it runs");
+  stress
+      ->add_option("--max-callbacks", stress_config.max_callbacks,
+                   "the most callbacks a cycle draws (default the module's maximum; fewer decades for DEBUG kernels)")
+      ->check(CLI::Range(1u, kMaxCallbacks));
 
   std::ostringstream out, err;
   try {

@@ -33,9 +33,14 @@ class CycleDraws {
 };
 
 constexpr std::uint64_t power_of_ten(unsigned e) { return e == 0 ? 1 : 10 * power_of_ten(e - 1); }
-// callbacks 0..9, 10..99, ..., the last decade up to the module's maximum inclusive.
-constexpr unsigned kCallbackDecades = 6;
-static_assert(power_of_ten(kCallbackDecades) == kMaxCallbacks, "the decades end at the module's callbacks maximum");
+// callbacks 0..9, 10..99, ..., the last decade up to `max` inclusive (100000..1000000 for the
+// module's maximum): as many decades as `max` has digits after its first, at least one.
+constexpr unsigned callback_decades(unsigned max) {
+  unsigned decades = 0;
+  for (std::uint64_t ten = 10; ten <= max; ten *= 10) ++decades;
+  return decades ? decades : 1;
+}
+static_assert(callback_decades(kMaxCallbacks) == 6 && callback_decades(10000) == 4 && callback_decades(5) == 1);
 
 constexpr std::uint64_t kStressTagBase = 16;  // below it: the probes' tags
 
@@ -66,9 +71,11 @@ Result<StressPlan> plan_stress_cycle(std::uint64_t seed, unsigned cycle, const S
   p.flavor = flavor.name;
   p.strategy = flavor.strategies[draw.below(flavor.strategies.size())];
   const bool knobs = draw.below(kStressKnobsOneIn) == 0;
-  const auto decade = static_cast<unsigned>(draw.below(kCallbackDecades));
+  const unsigned max = std::min(choices.max_callbacks, kMaxCallbacks);
+  const unsigned decades = callback_decades(max);
+  const auto decade = static_cast<unsigned>(draw.below(decades));
   const std::uint64_t low = decade == 0 ? 0 : power_of_ten(decade);
-  const std::uint64_t high = decade + 1 == kCallbackDecades ? std::uint64_t{kMaxCallbacks} + 1 : power_of_ten(decade + 1);
+  const std::uint64_t high = decade + 1 == decades ? std::uint64_t{max} + 1 : power_of_ten(decade + 1);
   p.callbacks = static_cast<unsigned>(low + draw.below(high - low));
   p.readers = static_cast<unsigned>(draw.below(kStressMaxReaders + 1));
   if (p.flavor == kStressNoReadersFlavor) p.readers = 0;
@@ -192,9 +199,11 @@ std::string StressTally::line(std::uint64_t elapsed_ns) const {
 std::string cpu_online_path(unsigned cpu) { return fmt::format("/sys/devices/system/cpu/cpu{}/online", cpu); }
 
 std::string stress_replay_command(const StressConfig& config, unsigned cycle) {
-  return fmt::format("rcu-unload stress --seed {} --from-cycle {} --cycles 1{}{}", config.seed, cycle,
+  return fmt::format("rcu-unload stress --seed {} --from-cycle {} --cycles 1{}{}{}", config.seed, cycle,
                      config.module.empty() ? std::string{} : " --module " + config.module,
-                     config.hotplug ? "" : " --no-hotplug");
+                     config.hotplug ? "" : " --no-hotplug",
+                     config.max_callbacks == kMaxCallbacks ? std::string{}
+                                                           : fmt::format(" --max-callbacks {}", config.max_callbacks));
 }
 
 namespace {
@@ -263,6 +272,7 @@ class StressRun {
       out_.notes.push_back(fmt::format("flavor {}: {}", kFlavors[i], fmt::join(spec_texts(*specs), ",")));
       choices_.flavors.push_back({std::string(kFlavors[i]), std::move(*specs)});
     }
+    choices_.max_callbacks = config_.max_callbacks;
     choices_.knobs = env_.knobs && present_knobs(*env_.knobs, kAllKnobs);
     out_.notes.push_back(choices_.knobs ? fmt::format("+knobs drawn one cycle in {}", kStressKnobsOneIn)
                                         : std::string("+knobs never drawn: the RCU knobs are not all there"));

@@ -23,7 +23,8 @@
 namespace rcu_unload {
 
 // What a cycle draws from, each uniformly but callbacks (log-uniform: one decade of 0..9, 10..99,
-// ..., 100000..1000000 each, so most cycles are small, TCG guests being slow).
+// ..., 100000..1000000 each, so most cycles are small, TCG guests being slow; a lower maximum, e.g.
+// 10000 for DEBUG kernels, has fewer decades: 0..9, ..., 1000..10000).
 inline constexpr unsigned kStressMaxReaders = 4;
 inline constexpr unsigned kStressMaxReaderHoldUs = 100;
 inline constexpr unsigned kStressMaxChurn = 5;
@@ -50,6 +51,7 @@ struct StressChoices {
   std::vector<StressFlavor> flavors;   // those whose probe load succeeded, in rcu_unload.h's order
   bool knobs = false;                  // +knobs specs may be drawn
   std::vector<unsigned> hotplug_cpus;  // CPUs with /sys/devices/system/cpu/cpuN/online; empty: none
+  unsigned max_callbacks = kMaxCallbacks;
 };
 
 // One cycle's draw. The same (seed, cycle, choices) always gives the same plan.
@@ -123,6 +125,7 @@ struct StressConfig {
   std::optional<std::chrono::seconds> duration;
   bool hotplug = true;
   bool verbose = false;                        // each cycle's plan on stderr before it runs
+  unsigned max_callbacks = kMaxCallbacks;      // the callbacks drawn at most (part of the draw)
   std::string module;                          // for the replay command
   std::chrono::milliseconds unload_timeout{60'000};
   std::chrono::seconds summary_every{30};
