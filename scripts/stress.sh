@@ -50,8 +50,10 @@ while IFS=$'\t' read -r label cycles kernel append params specs check _ vcpus; d
         --specs "$specs" --cycles "$cycles" --check "$check" --seed "$seed" --out "$dir" --harness "$harness" \
         --timeout $((600 + 10 * cycles)) </dev/null >"$out/$label.log" 2>&1 || true
     status=$(cat "$dir/status" 2>/dev/null || echo run-failed)
-    lines=$(grep -aE '^rcu-unload stress: ([0-9]+ cycles in|memory:|kmemleak:|LEAK:|FAILED|replay it:|cycle [0-9]+ of seed)' \
-        "$dir/console.log" 2>/dev/null | tail -n 8 | tr '\n' '|' || true)
+    lines=$({
+        grep -aE '^rcu-unload stress: [0-9]+ cycles in' "$dir/console.log" | tail -n 1
+        grep -aE '^rcu-unload stress: (memory:|kmemleak:|LEAK:|FAILED|replay it:|cycle [0-9]+ of seed)' "$dir/console.log"
+    } 2>/dev/null | tr '\n' '|' || true)
     printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$status" "$seed" "$cycles" $((SECONDS - start)) "$lines" >>"$summary"
     if [[ $status == ok ]]; then
         log "$label: ok in $((SECONDS - start)) s"
