@@ -146,7 +146,9 @@ fi
 
 report=/dev/stdout
 if [[ $specs == stress ]]; then
-    # Its results hold a row per strategy and callbacks value drawn: the report goes to a file.
+    # No /results.json: init would print it on the serial console, megabytes for thousands of
+    # cycles (on deb-6.1-rt 300 cycles' 2.3 MB ended in "irq 4: nobody cared" and a stuck console);
+    # the console has each cycle's draw and the run's summary and failure lines.
     report=$out/report.txt
     module_args+=(--job "$out/stress-job.sh")
     stress_options=''
@@ -157,7 +159,7 @@ if [[ $specs == stress ]]; then
     cat >"$out/stress-job.sh" <<JOB
 #!/bin/sh
 mount -t debugfs none /sys/kernel/debug 2>/dev/null
-exec /bin/rcu-unload stress --verbose --seed $seed --cycles $cycles$stress_options --module /rcu_unload.ko --json /results.json
+exec /bin/rcu-unload stress --verbose --seed $seed --cycles $cycles$stress_options --module /rcu_unload.ko
 JOB
 fi
 
