@@ -5,7 +5,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <csignal>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 #include <new>
@@ -458,6 +461,7 @@ TEST_CASE("two harnesses cannot run at once: the second fails to take the lock")
 }
 
 TEST_CASE("every catchable terminating signal stops the run instead of killing the harness") {
+  for (int sig : {SIGHUP, SIGALRM, SIGUSR1, SIGUSR2, SIGPIPE, SIGQUIT, SIGTERM, SIGINT}) signal(sig, SIG_DFL);
   const auto& stop = install_signal_handlers();
   for (int sig : {SIGHUP, SIGALRM, SIGUSR1, SIGUSR2, SIGPIPE, SIGQUIT, SIGTERM, SIGINT}) {
     const_cast<std::atomic<bool>&>(stop).store(false);
@@ -502,4 +506,97 @@ TEST_CASE("a stuck thread's report has its state, wchan and stack") {
   CHECK(contains(report, "state D"));
   CHECK(contains(report, "wchan kthread_stop"));
   CHECK(contains(report, "kthread_stop+0x70"));
+}
+
+TEST_CASE("a signal ignored at start stays ignored (nohup, a shell's background job)") {
+  signal(SIGHUP, SIG_IGN);
+  signal(SIGTERM, SIG_DFL);
+  install_signal_handlers();
+  struct sigaction hup {}, term {};
+  sigaction(SIGHUP, nullptr, &hup);
+  sigaction(SIGTERM, nullptr, &term);
+  CHECK(hup.sa_handler == SIG_IGN);
+  CHECK(term.sa_handler != SIG_IGN);
+  CHECK(term.sa_handler != SIG_DFL);
+  signal(SIGHUP, SIG_DFL);
+}
+
+namespace {
+// A state directory and a /sys with `name` loaded (initstate live), its tag parameter `tag`.
+struct LeftLoaded {
+  TempDir state{"rcu_unload_state"};
+  TempDir sys{"rcu_unload_sys"};
+  std::vector<std::string> removed;
+  int remove_rc = 0;
+  LeftLoaded() { ::setenv("RCU_UNLOAD_STATE_DIR", state.root.c_str(), 1); }
+  ~LeftLoaded() { ::unsetenv("RCU_UNLOAD_STATE_DIR"); }
+  void loaded(const std::string& name, const std::string& tag) const {
+    const auto dir = sys.root + "/sys/module/" + name;
+    std::filesystem::create_directories(dir + "/parameters");
+    std::ofstream(dir + "/initstate") << "live\n";
+    if (!tag.empty()) std::ofstream(dir + "/parameters/tag") << tag << "\n";
+  }
+  Result<std::vector<std::string>> recover() {
+    return recover_modules([this](const std::string& name) { removed.push_back(name); return remove_rc; }, sys.root);
+  }
+  bool state_file(const std::string& name) const {
+    return std::filesystem::exists(state.root + "/module-" + name + ".state");
+  }
+};
+}  // namespace
+
+TEST_CASE("a module a dead harness left loaded is unloaded at the next start, once") {
+  LeftLoaded left;
+  note_module_loading("rcu_unload", "callbacks=1000 tag=5 strategy=kick");
+  note_module_loading("rcu_unload_expediter", "");
+  left.loaded("rcu_unload", "5");
+  left.loaded("rcu_unload_expediter", "");
+  auto notes = left.recover();
+  REQUIRE(notes);
+  CHECK(notes->size() == 2);
+  std::sort(left.removed.begin(), left.removed.end());
+  CHECK(left.removed == std::vector<std::string>{"rcu_unload", "rcu_unload_expediter"});
+  CHECK_FALSE(left.state_file("rcu_unload"));
+  CHECK_FALSE(left.state_file("rcu_unload_expediter"));
+  left.removed.clear();
+  auto again = left.recover();
+  REQUIRE(again);
+  CHECK(again->empty());
+  CHECK(left.removed.empty());
+}
+
+TEST_CASE("a state file is dropped without an unload when the module is gone or was loaded again by someone else") {
+  LeftLoaded left;
+  note_module_loading("fuse", "");  // not loaded any more
+  note_module_loading("rcu_unload", "callbacks=1000 tag=5");
+  left.loaded("rcu_unload", "9");  // a later load, not the dead run's
+  auto notes = left.recover();
+  REQUIRE(notes);
+  REQUIRE(notes->size() == 1);
+  CHECK(contains(notes->front(), "left alone"));
+  CHECK(left.removed.empty());
+  CHECK_FALSE(left.state_file("fuse"));
+  CHECK_FALSE(left.state_file("rcu_unload"));
+}
+
+TEST_CASE("a left-over module that cannot be unloaded fails the start and keeps its state file") {
+  LeftLoaded left;
+  note_module_loading("rcu_unload", "tag=5");
+  left.loaded("rcu_unload", "5");
+  left.remove_rc = -EBUSY;
+  auto notes = left.recover();
+  REQUIRE_FALSE(notes);
+  CHECK(contains(notes.error(), "Device or resource busy"));
+  CHECK(left.state_file("rcu_unload"));
+}
+
+TEST_CASE("the runner names the module in the state directory while it is loaded, outside the timed calls") {
+  ForeignHarness h;
+  std::vector<std::string> events;
+  h.env.before_load = [&](const std::string& options) { events.push_back("load " + options + (h.kernel.loaded ? " (loaded!)" : "")); };
+  h.env.after_gone = [&] { events.push_back(h.kernel.loaded ? "gone (loaded!)" : "gone"); };
+  auto out = h.run({}, 2, {"max_user_bgreq=10"});
+  CHECK(out.exit_code == 0);
+  CHECK(events == std::vector<std::string>{"load max_user_bgreq=10", "gone", "load max_user_bgreq=10", "gone"});
+  CHECK(measured(out.results.cycles[0], "load_ns") == 1000);  // no clock reading went to the notes
 }

@@ -486,3 +486,9 @@ TEST_CASE("a journal whose header has callbacks_list entries that are not number
   CHECK_NOTHROW(r = results_from_text(journal));
   CHECK_FALSE(r);
 }
+
+TEST_CASE("an empty journal (a run killed before its header) says so") {
+  auto r = results_from_text("");
+  REQUIRE_FALSE(r);
+  CHECK_THAT(r.error(), Catch::Contains("ended before its first cycle"));
+}

@@ -62,7 +62,9 @@ struct Started {
 // `left_changed`), then the results path checked and an older file there removed, before anything
 // is loaded (and after the lock: a second harness must not touch the first one's files); the
 // cycles then go to its journal as they end (outputs.hpp), so a harness that dies keeps them.
-Result<Started> start_loading(std::initializer_list<const KnobFiles*> left_changed, const std::string& json) {
+// One harness at a time, and what a dead one left put back: the values of each state file of
+// `left_changed`, then every module it left loaded unloaded (lifecycle.hpp, recover_modules).
+Result<RunLock> lock_and_recover(std::initializer_list<const KnobFiles*> left_changed) {
   auto lock = RunLock::acquire(state_dir() + "/lock");
   if (!lock) return error(lock.error());
   for (const KnobFiles* files : left_changed)
@@ -70,6 +72,22 @@ Result<Started> start_loading(std::initializer_list<const KnobFiles*> left_chang
       if (!*recovered) return error(recovered->error());
       fmt::print(stderr, "rcu-unload: {}\n", **recovered);
     }
+  auto modules = recover_modules(delete_module_by_name);
+  if (!modules) return error(modules.error());
+  for (const auto& note : *modules) fmt::print(stderr, "rcu-unload: {}\n", note);
+  return lock;
+}
+
+// The module a run loads is named in a state file while it is loaded, for lock_and_recover() after
+// a harness that died.
+void note_module_in_state_dir(RunEnvironment& env, const std::string& name) {
+  env.before_load = [name](const std::string& options) { note_module_loading(name, options); };
+  env.after_gone = [name] { note_module_gone(name); };
+}
+
+Result<Started> start_loading(std::initializer_list<const KnobFiles*> left_changed, const std::string& json) {
+  auto lock = lock_and_recover(left_changed);
+  if (!lock) return error(lock.error());
   Started started{std::move(*lock), std::nullopt};
   if (!json.empty()) {
     auto opened = ResultsJournal::open(json);
@@ -123,6 +141,7 @@ int run_command(const RunOptions& o) {
   if (!reader) return fail(reader.error());
 
   RunEnvironment env{**loader, **reader, stop};
+  note_module_in_state_dir(env, (*loader)->name());
   std::unique_ptr<ResidentExpediter> expediter;
   if (std::any_of(o.config.strategies.begin(), o.config.strategies.end(),
                   [](const StrategySpec& s) { return s.expedite; })) {
@@ -219,7 +238,8 @@ int compare_command(const CompareOptions& o) {
 // What rcu_unload's records say about the running kernel, from one load with callbacks=0.
 Result<Facts> module_facts(const EnvOptions& o) {
   const auto& stop = stop_on_signals();
-  auto lock = RunLock::acquire(state_dir() + "/lock");
+  const KnobFiles sysfs({}, state_dir() + "/knobs.state");
+  auto lock = lock_and_recover({&sysfs});
   if (!lock) return error(lock.error());
   auto loader = ModuleLoader::open(o.module);
   if (!loader) return error(loader.error());
@@ -227,6 +247,7 @@ Result<Facts> module_facts(const EnvOptions& o) {
   auto reader = KmsgReader::open();
   if (!reader) return error(reader.error());
   RunEnvironment env{**loader, **reader, stop};
+  note_module_in_state_dir(env, (*loader)->name());
   RunConfig config;
   config.params = o.params;
   auto probe = probe_module(config, env);
@@ -374,6 +395,7 @@ int stress_command(const StressOptions& o) {
   if (!log) return fail(log.error());
 
   RunEnvironment env{**loader, **reader, stop};
+  note_module_in_state_dir(env, (*loader)->name());
   env.knobs = &sysfs;
   env.taint = [] { return read_taint(); };
   env.remover_stack = [](long tid) { return thread_report(tid); };

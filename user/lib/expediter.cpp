@@ -97,8 +97,11 @@ Result<std::unique_ptr<ResidentExpediter>> ResidentExpediter::load(const std::st
   if (!loader) return error(fmt::format("the expediter {}: {}", path, loader.error()));
   if ((*loader)->name() != name)
     return error(fmt::format("{} is module {}, not the expediter {}", path, (*loader)->name(), name));
-  if (int rc = (*loader)->insert(""); rc < 0)
+  note_module_loading(name, "");
+  if (int rc = (*loader)->insert(""); rc < 0) {
+    note_module_gone(name);
     return error(fmt::format("loading the expediter {}: {}", path, (*loader)->explain_insert_failure(rc, {})));
+  }
   e->loaded_ = true;
   emergency_set(kExpediterSlot, e->control_.active_path(), "0");
   emergency_delete_module(name);
@@ -112,6 +115,7 @@ std::optional<std::string> ResidentExpediter::unload() {
   emergency_clear(kExpediterSlot);
   emergency_delete_module("");
   const int rc = delete_module_by_name(std::string(kExpediterModule));
+  if (rc == 0) note_module_gone(std::string(kExpediterModule));
   if (rc < 0)
     return fmt::format("{}unloading the expediter failed: {}", off ? *off + "; " : "",
                        explain_remove_failure(std::string(kExpediterModule), rc,

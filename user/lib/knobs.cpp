@@ -58,29 +58,6 @@ Result<std::vector<Knob>> present_knobs(const KnobFiles& files, KnobSet set) {
   return present;
 }
 
-namespace {
-
-// Writes `text` to `path` durably: a temporary file, fsync, rename, fsync of the directory.
-std::optional<std::string> write_durably(const std::string& path, const std::string& text) {
-  std::error_code ec;
-  const auto dir = std::filesystem::path(path).parent_path();
-  std::filesystem::create_directories(dir, ec);
-  const std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return fmt::format("cannot create {}: {}", tmp, std::strerror(errno));
-  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
-  const int saved = errno;
-  ::close(fd);
-  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0)
-    return fmt::format("cannot write {}: {}", path, std::strerror(ok ? errno : saved));
-  if (int d = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); d >= 0) {
-    ::fsync(d);
-    ::close(d);
-  }
-  return std::nullopt;
-}
-
-}  // namespace
 
 std::optional<Result<std::string>> recover_knobs(const KnobFiles& files) {
   if (files.state_file().empty()) return std::nullopt;

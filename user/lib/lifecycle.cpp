@@ -11,6 +11,7 @@
 #include <cstring>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <thread>
 
 #include "rcu_unload/text.hpp"
@@ -20,6 +21,87 @@ namespace rcu_unload {
 std::string state_dir() {
   const char* dir = std::getenv("RCU_UNLOAD_STATE_DIR");
   return dir && *dir ? dir : "/run/rcu-unload";
+}
+
+std::optional<std::string> write_durably(const std::string& path, const std::string& text) {
+  std::error_code ec;
+  const auto dir = std::filesystem::path(path).parent_path();
+  std::filesystem::create_directories(dir, ec);
+  const std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return fmt::format("cannot create {}: {}", tmp, std::strerror(errno));
+  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+  const int saved = errno;
+  ::close(fd);
+  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0)
+    return fmt::format("cannot write {}: {}", path, std::strerror(ok ? errno : saved));
+  if (int d = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); d >= 0) {
+    ::fsync(d);
+    ::close(d);
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+std::string module_state_file(const std::string& name) { return fmt::format("{}/module-{}.state", state_dir(), name); }
+
+// The value of `key` in "k=v k=v" options, if given.
+std::optional<std::string> option_value(std::string_view options, std::string_view key) {
+  for (std::size_t from = 0; from < options.size();) {
+    const auto end = std::min(options.find(' ', from), options.size());
+    const auto word = options.substr(from, end - from);
+    from = end + 1;
+    if (word.size() > key.size() && starts_with(word, key) && word[key.size()] == '=')
+      return std::string(word.substr(key.size() + 1));
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+void note_module_loading(const std::string& name, const std::string& options) {
+  if (auto problem = write_durably(module_state_file(name), options + "\n"))
+    fmt::print(stderr, "rcu-unload: {} (a harness that dies now leaves {} loaded for the next start to find)\n",
+               *problem, name);
+}
+
+void note_module_gone(const std::string& name) {
+  std::error_code ec;
+  std::filesystem::remove(module_state_file(name), ec);
+}
+
+Result<std::vector<std::string>> recover_modules(const std::function<int(const std::string&)>& remove,
+                                                 const std::string& sysfs_root) {
+  std::vector<std::string> notes;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(state_dir(), ec)) {
+    const std::string file = entry.path().filename().string();
+    if (!starts_with(file, "module-") || !ends_with(file, ".state")) continue;
+    const std::string name = file.substr(7, file.size() - 7 - 6);
+    const std::string options(trim(read_text_file(entry.path().string()).value_or("")));
+    const std::string sys = sysfs_root + "/sys/module/" + name;
+    if (!std::filesystem::exists(sys + "/initstate", ec)) {  // gone (or built in: never loaded by us)
+      std::filesystem::remove(entry.path(), ec);
+      continue;
+    }
+    const auto tag = option_value(options, "tag");
+    const auto now = read_text_file(sys + "/parameters/tag");
+    if (tag && now && trim(*now) != *tag) {
+      notes.push_back(fmt::format("module {} is loaded, but not with the tag a previous run gave it ({} instead of {}): "
+                                  "left alone",
+                                  name, trim(*now), *tag));
+      std::filesystem::remove(entry.path(), ec);
+      continue;
+    }
+    if (int rc = remove(name); rc < 0)
+      return error(fmt::format("a previous run died with module {} loaded ('{}'), and unloading it failed: {} (state "
+                               "file {} kept)",
+                               name, options, std::strerror(-rc), entry.path().string()));
+    std::filesystem::remove(entry.path(), ec);
+    notes.push_back(fmt::format("a previous run died with module {} loaded ('{}'); unloaded it", name, options));
+  }
+  return notes;
 }
 
 Result<RunLock> RunLock::acquire(const std::string& path) {
@@ -120,10 +202,15 @@ const std::atomic<bool>& install_signal_handlers() {
   struct sigaction stop {};
   stop.sa_handler = on_stop_signal;
   sigemptyset(&stop.sa_mask);
+  const auto catch_unless_ignored = [&stop](int sig) {
+    struct sigaction was {};
+    if (sigaction(sig, nullptr, &was) == 0 && was.sa_handler == SIG_IGN) return;
+    sigaction(sig, &stop, nullptr);
+  };
   for (int sig : {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM, SIGPIPE, SIGVTALRM, SIGPROF, SIGXCPU,
                   SIGXFSZ, SIGPWR, SIGSTKFLT})
-    sigaction(sig, &stop, nullptr);
-  for (int sig = SIGRTMIN; sig <= SIGRTMAX; ++sig) sigaction(sig, &stop, nullptr);
+    catch_unless_ignored(sig);
+  for (int sig = SIGRTMIN; sig <= SIGRTMAX; ++sig) catch_unless_ignored(sig);
   struct sigaction fault {};
   fault.sa_handler = on_fault_signal;
   sigemptyset(&fault.sa_mask);

@@ -22,10 +22,6 @@ std::string errno_words(int rc) { return fmt::format("{} ({})", std::strerror(-r
 
 constexpr std::string_view kModuleSuffixes[] = {".ko.xz", ".ko.zst", ".ko.gz", ".ko"};
 
-bool ends_with(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
 }  // namespace
 
 std::string ModuleBackend::explain_insert_failure(int rc, const std::vector<std::string>& log_lines) {

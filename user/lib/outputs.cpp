@@ -182,6 +182,8 @@ std::optional<std::string> ResultsJournal::finish(const Results& r) {
 }
 
 Result<Results> results_from_text(std::string_view text) {
+  // ResultsJournal::open() creates the journal; its header follows once the run has started.
+  if (trim(text).empty()) return error("no results: the run ended before its first cycle started (an empty journal)");
   const auto first_end = text.find('\n');
   const auto first = text.substr(0, first_end);
   json head = json::parse(first, nullptr, false);

@@ -92,7 +92,7 @@ class Session {
     Cycle unused;
     auto init = load(options, tag, where, unused);
     if (!init) return std::nullopt;
-    if (int rc = env_.module.remove(); rc < 0) {
+    if (int rc = removed(env_.module.remove()); rc < 0) {
       fail(where(fmt::format("unloading failed: {}; the module may still be loaded", errno_text(rc))));
       return std::nullopt;
     }
@@ -193,6 +193,7 @@ class Session {
       out.start = env_.now_ns();
       out.rc = env_.module.remove();
       out.end = env_.now_ns();
+      removed(out.rc);
       return out;
     }
     std::mutex m;
@@ -226,6 +227,7 @@ class Session {
       }
     }
     worker.join();
+    removed(out.rc);
     if (!report.empty()) {
       for (const auto& line : env_.records.take_hung_task_lines()) report += "\n  kernel: " + line;
       out.late_report = fmt::format("{}; it returned after {:.3f} s", report, static_cast<double>(out.end - out.start) / 1e9);
@@ -280,10 +282,12 @@ class Session {
   // Loads with `options`, timed (load_ns); a load the kernel refused or an unknown parameter it
   // ignored fails the cycle with its lines (the module is then unloaded).
   bool insert(const std::string& options, const Where& where, Cycle& c) {
+    if (env_.before_load) env_.before_load(options);
     const std::uint64_t start = env_.now_ns();
     const int rc = env_.module.insert(options);
     const std::uint64_t load_ns = env_.now_ns() - start;
     if (rc < 0) {
+      removed(0);
       auto lines = env_.records.take_diagnostics();
       auto message = where(fmt::format("loading with '{}' failed: {}", options, errno_text(rc)));
       // The explanation when it says more than the errno (a missing symbol, already loaded, ...).
@@ -364,8 +368,14 @@ class Session {
     return false;
   }
 
+  // Passes `rc` through; a removal that worked is reported to after_gone.
+  int removed(int rc) {
+    if (rc == 0 && env_.after_gone) env_.after_gone();
+    return rc;
+  }
+
   bool fail_and_unload(std::string message) {
-    if (int rc = env_.module.remove(); rc < 0)
+    if (int rc = removed(env_.module.remove()); rc < 0)
       message += fmt::format("; unloading failed too: {}", env_.module.explain_remove_failure(rc));
     return fail(std::move(message));
   }

@@ -21,6 +21,12 @@ std::string_view trim(std::string_view s) {
   return s.substr(first, s.find_last_not_of(blanks) - first + 1);
 }
 
+bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
 std::optional<std::string> read_text_file(const std::string& path) {
   std::ifstream in(path);
   if (!in) return std::nullopt;

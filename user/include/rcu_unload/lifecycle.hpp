@@ -3,6 +3,7 @@
 // back (a state file written before the first change, restored at the next start), the expediter
 // switched off, and every catchable signal handled.
 #include <atomic>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,6 +14,22 @@ namespace rcu_unload {
 
 // The directory of the lock and the knobs' state file: $RCU_UNLOAD_STATE_DIR or /run/rcu-unload.
 std::string state_dir();
+
+// Writes `text` to `path` durably: a temporary file, fsync, rename, fsync of the directory; why not.
+std::optional<std::string> write_durably(const std::string& path, const std::string& text);
+
+// The modules a run has loaded: each is named in its own state file (module-NAME.state in
+// state_dir(), holding its load options) before the load and the file removed once the module is
+// gone, so that the next start can unload what a harness that died left loaded.
+void note_module_loading(const std::string& name, const std::string& options);
+void note_module_gone(const std::string& name);
+// At start, under the lock: unloads every module a state file names that is still loaded and was
+// loaded with those options (its tag, for rcu_unload: the module's exit still waits for its
+// callbacks) and removes the files. One message per module; an error when one cannot be removed
+// (its state file is then kept). `remove` is delete_module by name (0 or -errno); `sysfs_root`
+// prefixes /sys (tests).
+Result<std::vector<std::string>> recover_modules(const std::function<int(const std::string&)>& remove,
+                                                 const std::string& sysfs_root = {});
 
 // An exclusive flock on `path`, held until destruction.
 class RunLock {
@@ -28,7 +45,8 @@ class RunLock {
   int fd_ = -1;
 };
 
-// Signals that end a process by default and can be caught, stopping the run after the current
+// Signals that end a process by default and can be caught (those not ignored at start: nohup and
+// a shell's background jobs ignore some, and they stay ignored), stopping the run after the current
 // cycle: HUP INT QUIT TERM USR1 USR2 ALRM PIPE VTALRM PROF XCPU XFSZ PWR STKFLT (and the real-time
 // ones). Faults (SEGV BUS FPE ILL ABRT SYS TRAP) put the knobs back and switch the expediter off
 // in the handler (async-signal-safe writes), then die as they would have.

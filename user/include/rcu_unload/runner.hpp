@@ -60,6 +60,11 @@ struct RunEnvironment {
   std::function<std::optional<std::pair<std::uint64_t, std::uint64_t>>(std::uint64_t, std::uint64_t)> unload_phases;
   // The kernel stack of the thread `tid` stuck in delete_module (/proc/self/task/TID/stack).
   std::function<std::string(long tid)> remover_stack;
+  // Outside the timed syscalls: before each load (its options), and once the module is gone again
+  // (a removal that worked, a load that failed); the harness records there which module it holds
+  // (lifecycle.hpp, note_module_loading). May be empty.
+  std::function<void(const std::string& options)> before_load;
+  std::function<void()> after_gone;
 };
 
 struct RunOutcome {

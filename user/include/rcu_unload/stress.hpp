@@ -31,11 +31,6 @@ inline constexpr unsigned kStressMaxChurn = 5;
 inline constexpr unsigned kStressMaxDelayUs = 20'000;  // between the load and the unload
 inline constexpr unsigned kStressKnobsOneIn = 8;       // a +knobs spec, where the knobs are there
 inline constexpr unsigned kStressHotplugOneIn = 16;    // a CPU offline for the cycle
-// Tasks RCU cycles draw no readers: the module's reader kthreads never switch voluntarily, which a
-// Tasks RCU grace period waits for, and are stopped only after the exit path's barrier, so such an
-// unload never returns (found by stress: seed 7 cycle 3 on deb-6.1 preempt=full). Until the module
-// changes, stress would stop there every time.
-inline constexpr std::string_view kStressNoReadersFlavor = "tasks";
 static_assert(kStressMaxReaders <= module_param("readers").max &&
               kStressMaxReaderHoldUs <= module_param("reader_hold_us").max &&
               kStressMaxChurn <= module_param("churn").max, "stress draws beyond rcu_unload.h's ranges");

@@ -10,6 +10,8 @@ namespace rcu_unload {
 std::optional<std::uint64_t> parse_u64(std::string_view s);
 
 std::string_view trim(std::string_view s);
+bool starts_with(std::string_view s, std::string_view prefix);
+bool ends_with(std::string_view s, std::string_view suffix);
 
 // Whole file as text, nullopt if it can't be opened (used for /proc and /sys files).
 std::optional<std::string> read_text_file(const std::string& path);
