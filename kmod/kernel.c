@@ -458,7 +458,8 @@ static void tasks_read_unlock_op(int cookie)
 	 * Tasks RCU looks for; cond_resched() and yield() count as preemptions). A reader
 	 * that never sleeps holds every Tasks RCU grace period, and the exit's
 	 * rcu_barrier_tasks() would wait for readers it stops only afterwards. Long
-	 * enough that the timer cannot expire before schedule() is reached.
+	 * enough that the timer seldom expires before schedule() is reached, which would
+	 * skip the sleep; the next section's sleep then counts.
 	 */
 	usleep_range(10, 20);
 }
