@@ -492,3 +492,18 @@ TEST_CASE("an empty journal (a run killed before its header) says so") {
   REQUIRE_FALSE(r);
   CHECK_THAT(r.error(), Catch::Contains("ended before its first cycle"));
 }
+
+TEST_CASE("any command's start puts back what a dead stress left changed (a CPU offline), not only stress's") {
+  TempDir state;
+  ::setenv("RCU_UNLOAD_STATE_DIR", state.root.c_str(), 1);
+  const std::string online = state.root + "/cpu1-online";
+  std::ofstream(online) << "0\n";
+  std::ofstream(state.root + "/hotplug.state") << online << "\t1\n";
+  RunOptions o;
+  o.module = "/nonexistent.ko";
+  o.config.cycles_per_combination = 1;
+  CHECK(run_command(o) == kExitFailure);  // fails at the module, after the recovery
+  CHECK(trim(read_text_file(online).value_or("")) == "1");
+  CHECK_FALSE(std::filesystem::exists(state.root + "/hotplug.state"));
+  ::unsetenv("RCU_UNLOAD_STATE_DIR");
+}

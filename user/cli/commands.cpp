@@ -58,17 +58,19 @@ struct Started {
   std::optional<ResultsJournal> journal;
 };
 
-// One harness at a time (the lock), the values a dead run left changed put back (each state file of
-// `left_changed`), then the results path checked and an older file there removed, before anything
-// is loaded (and after the lock: a second harness must not touch the first one's files); the
-// cycles then go to its journal as they end (outputs.hpp), so a harness that dies keeps them.
-// One harness at a time, and what a dead one left put back: the values of each state file of
-// `left_changed`, then every module it left loaded unloaded (lifecycle.hpp, recover_modules).
-Result<RunLock> lock_and_recover(std::initializer_list<const KnobFiles*> left_changed) {
+// The state files of what a run changes (lifecycle.hpp): the RCU knobs' original values, and the
+// CPUs' online files (stress takes a CPU offline).
+KnobFiles knob_files() { return KnobFiles({}, state_dir() + "/knobs.state"); }
+KnobFiles hotplug_files() { return KnobFiles({}, state_dir() + "/hotplug.state"); }
+
+// One harness at a time, and everything a dead one left changed put back, whichever command it
+// was: the values of every state file, then every module it left loaded unloaded
+// (recover_modules).
+Result<RunLock> lock_and_recover() {
   auto lock = RunLock::acquire(state_dir() + "/lock");
   if (!lock) return error(lock.error());
-  for (const KnobFiles* files : left_changed)
-    if (auto recovered = recover_knobs(*files)) {
+  for (const KnobFiles& files : {knob_files(), hotplug_files()})
+    if (auto recovered = recover_knobs(files)) {
       if (!*recovered) return error(recovered->error());
       fmt::print(stderr, "rcu-unload: {}\n", **recovered);
     }
@@ -85,8 +87,11 @@ void note_module_in_state_dir(RunEnvironment& env, const std::string& name) {
   env.after_gone = [name] { note_module_gone(name); };
 }
 
-Result<Started> start_loading(std::initializer_list<const KnobFiles*> left_changed, const std::string& json) {
-  auto lock = lock_and_recover(left_changed);
+// lock_and_recover(), then the results path checked and an older file there removed, before anything
+// is loaded (and after the lock: a second harness must not touch the first one's files); the
+// cycles then go to its journal as they end (outputs.hpp), so a harness that dies keeps them.
+Result<Started> start_loading(const std::string& json) {
+  auto lock = lock_and_recover();
   if (!lock) return error(lock.error());
   Started started{std::move(*lock), std::nullopt};
   if (!json.empty()) {
@@ -129,8 +134,8 @@ int run_command(const RunOptions& o) {
   // --- module lifecycle (issues 11, 13): one harness at a time, knobs a dead run left changed put
   // back, the module resolved by path or name, the expediter for +expedite, unload phases ---
   const auto& stop = stop_on_signals();
-  const KnobFiles sysfs({}, state_dir() + "/knobs.state");
-  auto started = start_loading({&sysfs}, o.json);
+  const KnobFiles sysfs = knob_files();
+  auto started = start_loading(o.json);
   if (!started) return fail(started.error());
   auto& journal = started->journal;
   // The environment as it was before the run (knobs a dead run left changed already put back).
@@ -238,8 +243,7 @@ int compare_command(const CompareOptions& o) {
 // What rcu_unload's records say about the running kernel, from one load with callbacks=0.
 Result<Facts> module_facts(const EnvOptions& o) {
   const auto& stop = stop_on_signals();
-  const KnobFiles sysfs({}, state_dir() + "/knobs.state");
-  auto lock = lock_and_recover({&sysfs});
+  auto lock = lock_and_recover();
   if (!lock) return error(lock.error());
   auto loader = ModuleLoader::open(o.module);
   if (!loader) return error(loader.error());
@@ -378,9 +382,9 @@ int stress_command(const StressOptions& o) {
   const auto& stop = stop_on_signals();
   // The RCU knobs as run keeps them, and the CPUs' online files with a state file of their own (a
   // +knobs cycle refuses to start while knobs.state exists).
-  const KnobFiles sysfs({}, state_dir() + "/knobs.state");
-  const KnobFiles cpu_files({}, state_dir() + "/hotplug.state");
-  auto started = start_loading({&sysfs, &cpu_files}, o.json);
+  const KnobFiles sysfs = knob_files();
+  const KnobFiles cpu_files = hotplug_files();
+  auto started = start_loading(o.json);
   if (!started) return fail(started.error());
   auto& journal = started->journal;
   Facts environment = environment_before(o.config.module);
