@@ -19,7 +19,8 @@
 # Specs `stress` run `rcu-unload stress --seed S --cycles N --verbose` instead (S default 1; debugfs
 # mounted for kmemleak, its automatic scan off), N cycles in total, each drawn from (S, cycle), with
 # the params K=V as its options --K V (`_` as `-`: max_callbacks=10000 is --max-callbacks 10000): the
-# check is its exit status (0: no lost callback, splat, new taint or leak); its figures are the "rcu-unload stress:" lines.
+# check is its exit status (0: no lost callback, splat, new taint or leak); its figures are the
+# "rcu-unload stress:" lines.
 # Specs MODULE:SPEC,... time the kernel's own module MODULE (guest-run.sh --module; the guest
 # carries fuse, overlay, squashfs, nf_conntrack, bridge) with SPECs plain, plain+expedite, ...;
 # nothing may stay loaded after the run.
