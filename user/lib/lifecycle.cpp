@@ -44,7 +44,13 @@ std::optional<std::string> write_durably(const std::string& path, const std::str
 
 namespace {
 
-std::string module_state_file(const std::string& name) { return fmt::format("{}/module-{}.state", state_dir(), name); }
+// A module's state file is state_dir()/PREFIX NAME SUFFIX.
+constexpr std::string_view kModuleStatePrefix = "module-";
+constexpr std::string_view kModuleStateSuffix = ".state";
+
+std::string module_state_file(const std::string& name) {
+  return fmt::format("{}/{}{}{}", state_dir(), kModuleStatePrefix, name, kModuleStateSuffix);
+}
 
 // The value of `key` in "k=v k=v" options, if given.
 std::optional<std::string> option_value(std::string_view options, std::string_view key) {
@@ -77,8 +83,9 @@ Result<std::vector<std::string>> recover_modules(const std::function<int(const s
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(state_dir(), ec)) {
     const std::string file = entry.path().filename().string();
-    if (!starts_with(file, "module-") || !ends_with(file, ".state")) continue;
-    const std::string name = file.substr(7, file.size() - 7 - 6);
+    if (!starts_with(file, kModuleStatePrefix) || !ends_with(file, kModuleStateSuffix)) continue;
+    const std::string name =
+        file.substr(kModuleStatePrefix.size(), file.size() - kModuleStatePrefix.size() - kModuleStateSuffix.size());
     const std::string options(trim(read_text_file(entry.path().string()).value_or("")));
     const std::string sys = sysfs_root + "/sys/module/" + name;
     if (!std::filesystem::exists(sys + "/initstate", ec)) {  // gone (or built in: never loaded by us)
