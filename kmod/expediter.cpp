@@ -13,7 +13,6 @@ constexpr ru_u64 ns_per_ms = 1000 * 1000;
 struct expediter_state {
 	const rcu_flavor *flavor;
 	unsigned int steps;
-	unsigned int online_cpus;
 	ru_thread *thread;
 	bool on;
 	unsigned int interval_us;
@@ -62,9 +61,10 @@ int expedite_loop(void *)
 			end_period(true);
 			continue;
 		}
-		if (force_round(*state.flavor, state.steps)) {
+		const force_round_done done = force_round(*state.flavor, state.steps);
+		if (done.kicked) {
 			add(state.stats.kicks, 1);
-			add(state.stats.ipis, state.online_cpus - 1);
+			add(state.stats.ipis, done.ipis);
 		}
 		add(state.stats.rounds, 1);
 		add(state.stats.busy_ns, ru_now_ns() - start);
@@ -78,10 +78,7 @@ int expedite_loop(void *)
 
 extern "C" int ru_expediter_init(void)
 {
-	ru_kernel_info kernel;
-
 	state = expediter_state{};
-	ru_get_kernel_info(&kernel);
 	state.flavor = ru_flavor_get(RU_FLAVOR_vanilla);
 	if (!state.flavor->expedite) {
 		ru_log(RU_LOG_ERR, "invalid kernel: TINY_RCU has no grace-period kthread to force");
@@ -91,13 +88,14 @@ extern "C" int ru_expediter_init(void)
 	if (!state.flavor->kick_each_cpu)
 		ru_log(RU_LOG_WARN, "the kick is refused here (rcu_core() runs in rcuc kthreads, not "
 				    "RCU_SOFTIRQ): forcing quiescent states only");
-	state.online_cpus = kernel.online_cpus;
 	return ru_thread_start(expedite_loop, nullptr, "rcu_unload_exp", -1, &state.thread);
 }
 
 extern "C" void ru_expediter_exit(void)
 {
 	ru_thread_stop(state.thread);
+	if (state.flavor->kick_each_cpu)
+		state.flavor->wait_kicks_taken();
 }
 
 extern "C" void ru_expediter_switch_on(unsigned int interval_us, unsigned int max_on_ms)

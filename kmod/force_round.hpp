@@ -4,8 +4,12 @@
 #pragma once
 #include "flavor.hpp"
 
-// Whether the round kicked every CPU's RCU core.
-inline bool force_round(const rcu_flavor &flavor, unsigned int steps)
+struct force_round_done {
+	bool kicked;
+	unsigned int ipis; // sent by the kick
+};
+
+inline force_round_done force_round(const rcu_flavor &flavor, unsigned int steps)
 {
 	if (steps & RU_FORCE_STOP_MACHINE)
 		ru_stop_machine_each_cpu();
@@ -13,9 +17,7 @@ inline bool force_round(const rcu_flavor &flavor, unsigned int steps)
 		flavor.expedite();
 	// After the scan request: each CPU's rcu_core() then notes the grace period,
 	// reports its quiescent state and invokes what is ready, without its tick.
-	if ((steps & RU_FORCE_KICK) && flavor.kick_each_cpu) {
-		flavor.kick_each_cpu();
-		return true;
-	}
-	return false;
+	if ((steps & RU_FORCE_KICK) && flavor.kick_each_cpu)
+		return {true, flavor.kick_each_cpu()};
+	return {false, 0};
 }

@@ -152,8 +152,13 @@ struct ru_flavor_ops {
 	 * immediate quiescent-state scan (TREE_RCU), for SRCU an expedited grace period.
 	 */
 	void (*expedite)(void);
-	/* Make every CPU run its RCU core now (IPI + RCU_SOFTIRQ); NULL where unsafe. */
-	void (*kick_each_cpu)(void);
+	/*
+	 * Make every CPU run its RCU core now (IPI + RCU_SOFTIRQ); NULL where unsafe.
+	 * Returns the IPIs sent: none to a CPU that has not yet taken the last one.
+	 */
+	unsigned int (*kick_each_cpu)(void);
+	/* Returns once every CPU has taken its kicks: before the module may go. */
+	void (*wait_kicks_taken)(void);
 	/*
 	 * Run, in this context, the callbacks whose grace period this context ends: only
 	 * where the caller is itself a quiescent state (TINY_RCU).

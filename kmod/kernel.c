@@ -25,6 +25,7 @@
 #include <linux/sched/rt.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
+#include <linux/smp.h>
 #include <linux/slab.h>
 #include <linux/stop_machine.h>
 #include <linux/string.h>
@@ -319,6 +320,17 @@ static void rcu_start_gp_op(void)
 /* Exported since v4.x but declared only in kernel/rcu/tree.h. */
 void rcu_force_quiescent_state(void);
 
+/*
+ * One asynchronous IPI per CPU and at most one in flight each (a CPU that has not yet
+ * taken the last kick is not sent another, and the sender never spins on it). Its
+ * function and data are module memory: rcu_wait_kicks_taken_op() waits until every
+ * CPU has taken what it was sent, and free_module()'s synchronize_rcu() then outlasts
+ * the return from the IPI handler. Only one thread of a module kicks at a time.
+ */
+static DEFINE_PER_CPU(call_single_data_t, kick_csd);
+static DEFINE_PER_CPU(unsigned long, kicks_sent);
+static DEFINE_PER_CPU(unsigned long, kicks_taken);
+
 static void rcu_core_kick(void *unused)
 {
 	/*
@@ -327,15 +339,52 @@ static void rcu_core_kick(void *unused)
 	 * runs at this IPI's irq exit.
 	 */
 	or_softirq_pending(1UL << RCU_SOFTIRQ);
+	/* The last access to this module's memory but the return. */
+	this_cpu_inc(kicks_taken);
 }
 
-static void rcu_kick_each_cpu_op(void)
+static unsigned int rcu_kick_each_cpu_op(void)
 {
-	/* Asynchronous: this CPU does not wait for the others' IPIs to be served. */
-	on_each_cpu(rcu_core_kick, NULL, 0);
-	/* on_each_cpu() ran the kick here with interrupts off: run this CPU's softirq now. */
+	unsigned int sent = 0;
+	unsigned long flags;
+	int cpu, this_cpu;
+
+	/* With preemption off no CPU leaves cpu_online_mask: stop_machine() waits for us. */
+	this_cpu = get_cpu();
+	for_each_online_cpu(cpu) {
+		if (cpu == this_cpu)
+			continue;
+		if (!smp_call_function_single_async(cpu, per_cpu_ptr(&kick_csd, cpu))) {
+			per_cpu(kicks_sent, cpu)++;
+			sent++;
+		}
+	}
+	put_cpu();
+	/* This CPU's RCU core runs now, at local_bh_enable(). */
 	local_bh_disable();
+	local_irq_save(flags);
+	or_softirq_pending(1UL << RCU_SOFTIRQ);
+	local_irq_restore(flags);
 	local_bh_enable();
+	return sent;
+}
+
+static void rcu_wait_kicks_taken_op(void)
+{
+	int cpu;
+
+	/* A CPU going offline takes its pending IPIs on the way (smpcfd_dying_cpu()). */
+	for_each_possible_cpu(cpu)
+		while (READ_ONCE(per_cpu(kicks_taken, cpu)) != per_cpu(kicks_sent, cpu))
+			cpu_relax();
+}
+
+static void setup_kick(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		INIT_CSD(per_cpu_ptr(&kick_csd, cpu), rcu_core_kick, NULL);
 }
 #endif
 
@@ -488,8 +537,11 @@ static const struct ru_flavor_ops tasks_ops = {
 static void setup_flavor_ops(void)
 {
 #ifdef CONFIG_TREE_RCU
-	if (boot_info.rcu_core_in_softirq)
+	if (boot_info.rcu_core_in_softirq) {
+		setup_kick();
 		rcu_ops.kick_each_cpu = rcu_kick_each_cpu_op;
+		rcu_ops.wait_kicks_taken = rcu_wait_kicks_taken_op;
+	}
 #endif
 }
 

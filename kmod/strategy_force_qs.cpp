@@ -30,13 +30,14 @@ unload_outcome force_quiescent_states(const unload_context &ctx, force_until unt
 	const unsigned int interval_us = ctx.params.force_interval_us;
 	unsigned long rounds = 0, kicks = 0;
 	ru_u64 gp_ns = 0;
+	int err = 0;
 
 	const ru_u64 start = ru_now_ns();
 	// Splits the wait into the grace period and the callback invocation after it.
 	const unsigned long cookie = flavor.gp_cookie();
 	ru_background *barrier = nullptr;
 	if (until == force_until::barrier_done) {
-		int err = ru_background_start(run_barrier, const_cast<rcu_flavor *>(&flavor), &barrier);
+		err = ru_background_start(run_barrier, const_cast<rcu_flavor *>(&flavor), &barrier);
 		if (err)
 			return {err, 0, 0, 0};
 	}
@@ -47,9 +48,11 @@ unload_outcome force_quiescent_states(const unload_context &ctx, force_until unt
 		if (barrier ? ru_background_done(barrier)
 			    : ctx.callbacks.invoked() == ctx.callbacks.enqueued())
 			break;
-		if (!barrier && ru_now_ns() - start > own_callbacks_timeout_ns)
-			return {-RU_ETIMEDOUT, rounds, kicks, gp_ns};
-		if (force_round(flavor, steps))
+		if (!barrier && ru_now_ns() - start > own_callbacks_timeout_ns) {
+			err = -RU_ETIMEDOUT;
+			break;
+		}
+		if (force_round(flavor, steps).kicked)
 			kicks++;
 		rounds++;
 		if (!gp_ns && flavor.gp_elapsed(cookie))
@@ -60,7 +63,9 @@ unload_outcome force_quiescent_states(const unload_context &ctx, force_until unt
 	}
 	if (barrier)
 		ru_background_finish(barrier);
-	return {0, rounds, kicks, gp_ns};
+	if (kicks)
+		flavor.wait_kicks_taken();
+	return {err, rounds, kicks, gp_ns};
 }
 
 bool flavor_can_expedite(const rcu_flavor &flavor, const ru_kernel_info &)

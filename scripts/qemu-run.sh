@@ -107,13 +107,19 @@ if [[ -n $out ]]; then
         log "no results block in the console ($log): $out not written"
     fi
 fi
+# The splat with what follows it, on stderr: a CI log keeps it when the console file is gone.
+show_splat() {
+    local line=${splat%%:*}
+    log "kernel splat $1: $log:$splat"
+    sed -n "${line},$((line + 120))p" "$tmp/console" | sed 's/^/  | /' >&2
+}
 if ((rc == 124 || rc == 137)); then
     log "timeout after ${timeout} s, see $log (last console line: $(grep -v '^$' "$tmp/console" | tail -n1))"
-    [[ -z $splat ]] || log "kernel splat before the timeout: $log:$splat"
+    [[ -z $splat ]] || show_splat "before the timeout"
     exit 124
 fi
 if [[ -n $splat ]]; then
-    log "kernel splat in the console: $log:$splat"
+    show_splat "in the console"
     exit 125
 fi
 if [[ -z $exit_line ]]; then

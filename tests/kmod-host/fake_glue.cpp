@@ -121,9 +121,14 @@ template <int F> void expedite_op()
 {
 	push(sim(F), ++sim(F).expedites, sim(F).gp_at_expedite);
 }
-template <int F> void kick_each_cpu_op()
+template <int F> unsigned kick_each_cpu_op()
 {
 	push(sim(F), ++sim(F).kicks, sim(F).gp_at_kick);
+	return cpu_count() - 1;
+}
+template <int F> void wait_kicks_taken_op()
+{
+	sim(F).kicks_at_wait.push_back(sim(F).kicks);
 }
 template <int F> void invoke_ready_now_op()
 {
@@ -164,7 +169,10 @@ void build_tables(const kernel &machine)
 	else
 		rcu.invoke_ready_now = invoke_ready_now_op<RU_FLAVOR_vanilla>;
 	if (tree && machine.info.rcu_core_in_softirq)
+	{
 		rcu.kick_each_cpu = kick_each_cpu_op<RU_FLAVOR_vanilla>;
+		rcu.wait_kicks_taken = wait_kicks_taken_op<RU_FLAVOR_vanilla>;
+	}
 	rcu.callbacks_are_the_last_use = true;
 
 	ru_flavor_ops &srcu = tables[RU_FLAVOR_srcu];

@@ -67,6 +67,8 @@ struct flavor_sim {
 		 gp_cookies = 0, expedites = 0, kicks = 0, invoke_ready = 0, read_locks = 0,
 		 read_unlocks = 0;
 	int read_depth = 0;
+	// The kicks sent so far at each call of wait_kicks_taken.
+	std::vector<unsigned> kicks_at_wait;
 
 	// Ends a grace period now: every queued callback runs.
 	void end_gp();

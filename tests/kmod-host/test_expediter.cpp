@@ -50,8 +50,11 @@ TEST_CASE("the expediter waits until switched on, then runs FQS and the kick eac
 	CHECK_FALSE(ru_expediter_is_on());
 	CHECK(stats().on_ns == 10 * 50 * us);
 	CHECK(stats().timed_out == 0);
+	CHECK(rcu.kicks_at_wait.empty());
 	ru_expediter_exit();
 	CHECK(thread.stopped);
+	// Its IPI function is module text: the CPUs have taken every kick before the module goes.
+	CHECK(rcu.kicks_at_wait == std::vector<unsigned>{10});
 	CHECK(world.logs.empty());
 }
 

@@ -82,6 +82,9 @@ TEST_CASE("the own-callbacks wait times out after 10 s and falls back to the bar
 	// the one that ended exactly at 10 s.
 	CHECK(exit.rounds == 10 * seconds / (interval_us * us) + 1);
 	CHECK(exit.kicks == (strategy == RU_STRATEGY_kick ? exit.rounds : 0));
+	// A timed-out wait too returns only once the CPUs have taken the kicks.
+	CHECK(rcu.kicks_at_wait == (strategy == RU_STRATEGY_kick ? std::vector<unsigned>{rcu.kicks}
+								  : std::vector<unsigned>{}));
 	CHECK(exit.wait_ns == exit.rounds * interval_us * us);
 	CHECK(exit.wait_ns > 10 * seconds);
 	CHECK(exit.gp_ns == 0);
@@ -112,6 +115,9 @@ TEST_CASE("kicks are counted only where the round kicks", "[force][kick]")
 		CHECK(exit.rounds == 3);
 		CHECK(exit.kicks == 3);
 		CHECK(rcu.kicks == 3);
+		// The kick's IPI function is module text: the exit waits for the CPUs to take the
+		// last one, once, after it.
+		CHECK(rcu.kicks_at_wait == std::vector<unsigned>{3});
 	}
 	SECTION("kick's own push can end the wait first")
 	{
@@ -131,6 +137,7 @@ TEST_CASE("kicks are counted only where the round kicks", "[force][kick]")
 			CHECK(exit.rounds == 3);
 			CHECK(exit.kicks == 0);
 			CHECK(rcu.kicks == 0);
+			CHECK(rcu.kicks_at_wait.empty());
 		}
 		DYNAMIC_SECTION(host::strategy_name(strategy) << " with force_steps' kick bit does")
 		{
@@ -142,6 +149,7 @@ TEST_CASE("kicks are counted only where the round kicks", "[force][kick]")
 			CHECK(exit.rounds == 3);
 			CHECK(exit.kicks == 3);
 			CHECK(rcu.kicks == 3);
+			CHECK(rcu.kicks_at_wait == std::vector<unsigned>{3});
 		}
 	}
 	CHECK(world.logs.empty());

@@ -483,6 +483,38 @@ TEST_CASE("the module_free event's time is read from the trace") {
   CHECK_FALSE(module_free_ns(trace, "overlay"));
 }
 
+TEST_CASE("the unload trace turns record-cmd and record-tgid off while it runs and puts all it changed back") {
+  // record-cmd on would hook sched_switch and sched_wakeup along with module_free: the scheduler's
+  // call sites patched under a running guest (the hang of docs/bench/2026-11-29-fuse-hang.md).
+  TempDir tracefs("rcu_unload_tracefs");
+  const auto set = [&](const std::string& file, const std::string& value) {
+    std::filesystem::create_directories(std::filesystem::path(tracefs.path(file)).parent_path());
+    std::ofstream(tracefs.path(file)) << value;
+  };
+  const auto get = [&](const std::string& file) {
+    return std::string(trim(read_text_file(tracefs.path(file)).value_or("<missing>")));
+  };
+  set("trace", "");
+  set("trace_clock", "[local] global counter uptime perf mono mono_raw boot\n");
+  set("events/module/module_free/enable", "0\n");
+  const std::string record_cmd = GENERATE("1", "0");
+  CAPTURE(record_cmd);
+  set("options/record-cmd", record_cmd + "\n");
+  set("options/record-tgid", "1\n");
+  {
+    auto trace = UnloadTrace::open("fuse", tracefs.root);
+    REQUIRE(trace);
+    CHECK(get("options/record-cmd") == "0");
+    CHECK(get("options/record-tgid") == "0");
+    CHECK(get("events/module/module_free/enable") == "1");
+    CHECK(get("trace_clock") == "mono");
+  }
+  CHECK(get("options/record-cmd") == record_cmd);
+  CHECK(get("options/record-tgid") == "1");
+  CHECK(get("events/module/module_free/enable") == "0");
+  CHECK(get("trace_clock") == "local");
+}
+
 TEST_CASE("an exit record read while other lines were collected is still found") {
   // While delete_module still runs the exit record may already be logged; reading the hung-task
   // lines then must not drop it (the unload timeout's report did).

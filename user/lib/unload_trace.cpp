@@ -59,13 +59,24 @@ std::unique_ptr<UnloadTrace> UnloadTrace::open(std::string module, std::string t
   auto clocks = read_text_file(tracefs + "/trace_clock").value_or("");
   if (auto open = clocks.find('['); open != std::string::npos)
     t->old_clock_ = clocks.substr(open + 1, clocks.find(']', open) - open - 1);
-  if (!t->write("trace_clock", "mono") || !t->write("events/module/module_free/enable", "1") || !t->write("trace", ""))
-    return nullptr;
+  if (!t->write("trace_clock", "mono")) return nullptr;
+  // With record-cmd on (the default) or record-tgid, enabling any event also hooks sched_switch and
+  // sched_wakeup to record task names: that patches the scheduler's hot call sites (text_poke_bp(),
+  // waiting for every CPU in an IPI) and adds work to every context switch of the timed removal. A
+  // TCG guest hung in that patching (docs/bench/2026-11-29-fuse-hang.md). module_free alone patches
+  // only its own site in free_module().
+  for (const char* option : {"options/record-cmd", "options/record-tgid"}) {
+    const std::string value = read_text_file(tracefs + "/" + option).value_or("");
+    if (trim(value) == "1" && t->write(option, "0")) t->options_turned_off_.emplace_back(option);
+  }
+  if (!t->write("events/module/module_free/enable", "1") || !t->write("trace", "")) return nullptr;
   return t;
 }
 
 UnloadTrace::~UnloadTrace() {
   write("events/module/module_free/enable", "0");
+  // Only once no event is on: turning them back on then hooks nothing.
+  for (const auto& option : options_turned_off_) write(option, "1");
   if (!old_clock_.empty()) write("trace_clock", old_clock_);
 }
 

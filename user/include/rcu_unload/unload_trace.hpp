@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace rcu_unload {
 
@@ -15,8 +16,9 @@ std::optional<std::uint64_t> module_free_ns(std::string_view trace, std::string_
 
 class UnloadTrace {
  public:
-  // Enables module:module_free with the mono trace clock (CLOCK_MONOTONIC); nullptr where there is
-  // no tracefs (it is mounted at /sys/kernel/tracing if that directory is empty).
+  // Enables module:module_free with the mono trace clock (CLOCK_MONOTONIC) and record-cmd and
+  // record-tgid off, all put back on destruction; nullptr where there is no tracefs (it is mounted at
+  // /sys/kernel/tracing if that directory is empty).
   static std::unique_ptr<UnloadTrace> open(std::string module, std::string tracefs = {});
   ~UnloadTrace();
   UnloadTrace(const UnloadTrace&) = delete;
@@ -28,6 +30,7 @@ class UnloadTrace {
   UnloadTrace() = default;
   bool write(const std::string& file, const std::string& value) const;
   std::string dir_, module_, old_clock_;
+  std::vector<std::string> options_turned_off_;
 };
 
 }  // namespace rcu_unload
