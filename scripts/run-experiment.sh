@@ -15,7 +15,8 @@
 #   sigkill:expediter  (specs MODULE:...) the harness is SIGKILLed while the expediter is on, around
 #                   MODULE's removal; the expediter must switch itself off after max_on_ms (active
 #                   0, timed_out counted) and unload, and a new harness then runs plain and
-#                   plain+expedite interleaved (run --cycles 4), which must verify
+#                   plain+expedite interleaved (run --cycles 4), which must verify and leave the
+#                   tracefs settings the killed one changed as they were before it
 # Specs `stress` run `rcu-unload stress --seed S --cycles N --verbose` instead (S default 1; debugfs
 # mounted for kmemleak, its automatic scan off), N cycles in total, each drawn from (S, cycle), with
 # the params K=V as its options --K V (`_` as `-`: max_callbacks=10000 is --max-callbacks 10000): the
@@ -111,6 +112,10 @@ if [[ $check == sigkill:expediter ]]; then
 m=$module
 a=/sys/module/rcu_unload_expediter/parameters/active
 s=/sys/module/rcu_unload_expediter/parameters/stats
+t=/sys/kernel/tracing
+[ -e \$t/trace ] || mount -t tracefs tracefs \$t
+tracefs_settings() { echo \$(cat \$t/trace_clock \$t/options/record-cmd \$t/options/record-tgid \$t/events/module/module_free/enable); }
+before=\$(tracefs_settings)
 try=0
 while :; do
     try=\$((try + 1))
@@ -142,6 +147,9 @@ echo "rcu-unload job: the expediter switched itself off and unloaded; a new harn
 /bin/rcu-unload run --module \$m --strategy plain --strategy plain+expedite --cycles 4 --json /results.json || exit \$?
 left=\$(sed -n 's/^\($module\|rcu_unload_expediter\) .*/\\1/p' /proc/modules | tr '\\n' ' ')
 [ -z "\$left" ] || { echo "rcu-unload job: left loaded: \$left"; exit 4; }
+after=\$(tracefs_settings)
+[ "\$after" = "\$before" ] || { echo "rcu-unload job: FAIL tracefs settings \$after, before the killed harness \$before"; exit 8; }
+echo "rcu-unload job: tracefs settings as before: \$after"
 JOB
 fi
 

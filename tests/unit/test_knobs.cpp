@@ -101,3 +101,19 @@ TEST_CASE("an optional knob missing on this kernel is left out of +knobs, but +G
   REQUIRE_FALSE(wake);
   CHECK_THAT(wake.error(), Catch::Contains("rcu_normal_wake_from_gp"));
 }
+
+TEST_CASE("a choice file's value is its current choice, the one in brackets") {
+  FakeSysfs sys;
+  sys.set("/sys/kernel/tracing/trace_clock", "local global [mono] boot");
+  sys.set("/sys/block/vda/queue/scheduler", "[mq-deadline] none");
+  CHECK(*sys.files().read("/sys/kernel/tracing/trace_clock") == "mono");
+  CHECK(*sys.files().read("/sys/block/vda/queue/scheduler") == "mq-deadline");
+  CHECK(*sys.files().read(kUnloadKnobs[0].path) == "7");
+}
+
+TEST_CASE("messages name the kind of file a KnobFiles holds") {
+  const KnobFiles files("/nonexistent", {}, "tracefs file");
+  auto value = files.read("/trace_clock");
+  REQUIRE_FALSE(value);
+  CHECK(value.error().find("cannot read tracefs file /nonexistent/trace_clock") != std::string::npos);
+}

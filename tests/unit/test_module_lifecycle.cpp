@@ -486,13 +486,16 @@ TEST_CASE("the module_free event's time is read from the trace") {
 TEST_CASE("the unload trace turns record-cmd and record-tgid off while it runs and puts all it changed back") {
   // record-cmd on would hook sched_switch and sched_wakeup along with module_free: the scheduler's
   // call sites patched under a running guest (the hang of docs/bench/2026-11-29-fuse-hang.md).
-  TempDir tracefs("rcu_unload_tracefs");
+  TempDir tracefs("rcu_unload_tracefs"), state;
+  const KnobFiles files({}, state.path("trace.state"), "tracefs file");
   const auto set = [&](const std::string& file, const std::string& value) {
     std::filesystem::create_directories(std::filesystem::path(tracefs.path(file)).parent_path());
     std::ofstream(tracefs.path(file)) << value;
   };
+  // The first line: what a write left in a plain file (sysfs and tracefs writes do not truncate).
   const auto get = [&](const std::string& file) {
-    return std::string(trim(read_text_file(tracefs.path(file)).value_or("<missing>")));
+    const std::string text = read_text_file(tracefs.path(file)).value_or("<missing>");
+    return std::string(trim(text.substr(0, text.find('\n'))));
   };
   set("trace", "");
   set("trace_clock", "[local] global counter uptime perf mono mono_raw boot\n");
@@ -501,18 +504,39 @@ TEST_CASE("the unload trace turns record-cmd and record-tgid off while it runs a
   CAPTURE(record_cmd);
   set("options/record-cmd", record_cmd + "\n");
   set("options/record-tgid", "1\n");
-  {
-    auto trace = UnloadTrace::open("fuse", tracefs.root);
-    REQUIRE(trace);
+  const auto check_changed = [&] {
     CHECK(get("options/record-cmd") == "0");
     CHECK(get("options/record-tgid") == "0");
     CHECK(get("events/module/module_free/enable") == "1");
     CHECK(get("trace_clock") == "mono");
+  };
+  const auto check_original = [&] {
+    CHECK(get("options/record-cmd") == record_cmd);
+    CHECK(get("options/record-tgid") == "1");
+    CHECK(get("events/module/module_free/enable") == "0");
+    CHECK(get("trace_clock") == "local");
+    CHECK_FALSE(std::filesystem::exists(files.state_file()));
+  };
+  SECTION("a run that ends") {
+    {
+      auto trace = UnloadTrace::open("fuse", files, tracefs.root);
+      REQUIRE(trace);
+      check_changed();
+      CHECK(std::filesystem::exists(files.state_file()));
+    }
+    check_original();
   }
-  CHECK(get("options/record-cmd") == record_cmd);
-  CHECK(get("options/record-tgid") == "1");
-  CHECK(get("events/module/module_free/enable") == "0");
-  CHECK(get("trace_clock") == "local");
+  SECTION("a harness killed meanwhile: the next start puts them back") {
+    auto trace = UnloadTrace::open("fuse", files, tracefs.root);
+    REQUIRE(trace);
+    trace.release();  // its destructor never runs
+    check_changed();
+    auto recovered = recover_knobs(files);
+    REQUIRE(recovered);
+    REQUIRE(*recovered);
+    CHECK(contains(**recovered, "a previous run died with tracefs files changed"));
+    check_original();
+  }
 }
 
 TEST_CASE("an exit record read while other lines were collected is still found") {

@@ -58,10 +58,11 @@ struct Started {
   std::optional<ResultsJournal> journal;
 };
 
-// The state files of what a run changes (lifecycle.hpp): the RCU knobs' original values, and the
-// CPUs' online files (stress takes a CPU offline).
+// The state files of what a run changes (lifecycle.hpp): the RCU knobs' original values, the CPUs'
+// online files (stress takes a CPU offline), and the tracefs settings of a foreign module's run.
 KnobFiles knob_files() { return KnobFiles({}, state_dir() + "/knobs.state"); }
-KnobFiles hotplug_files() { return KnobFiles({}, state_dir() + "/hotplug.state"); }
+KnobFiles hotplug_files() { return KnobFiles({}, state_dir() + "/hotplug.state", "CPU online file"); }
+KnobFiles trace_files() { return KnobFiles({}, state_dir() + "/trace.state", "tracefs file"); }
 
 // One harness at a time, and everything a dead one left changed put back, whichever command it
 // was: the values of every state file, then every module it left loaded unloaded
@@ -69,7 +70,7 @@ KnobFiles hotplug_files() { return KnobFiles({}, state_dir() + "/hotplug.state")
 Result<RunLock> lock_and_recover() {
   auto lock = RunLock::acquire(state_dir() + "/lock");
   if (!lock) return error(lock.error());
-  for (const KnobFiles& files : {knob_files(), hotplug_files()})
+  for (const KnobFiles& files : {knob_files(), hotplug_files(), trace_files()})
     if (auto recovered = recover_knobs(files)) {
       if (!*recovered) return error(recovered->error());
       fmt::print(stderr, "rcu-unload: {}\n", **recovered);
@@ -158,7 +159,7 @@ int run_command(const RunOptions& o) {
     env.expediter = &expediter->control();
   }
   std::unique_ptr<UnloadTrace> trace;
-  if ((*loader)->name() != kOurModule) trace = UnloadTrace::open((*loader)->name());
+  if ((*loader)->name() != kOurModule) trace = UnloadTrace::open((*loader)->name(), trace_files());
   if (trace) env.unload_phases = [&](std::uint64_t start, std::uint64_t end) { return trace->phases(start, end); };
   env.remover_stack = [](long tid) { return thread_report(tid); };
   // --- end module lifecycle ---

@@ -20,8 +20,12 @@ namespace rcu_unload {
 
 Result<std::string> KnobFiles::read(std::string_view path) const {
   auto text = read_text_file(where(path));
-  if (!text) return error(fmt::format("cannot read RCU knob {}: {}", where(path), std::strerror(errno)));
-  return std::string(trim(*text));
+  if (!text) return error(fmt::format("cannot read {} {}: {}", kind_, where(path), std::strerror(errno)));
+  const std::string_view value = trim(*text);
+  const auto open = value.find('['), close = value.find(']');
+  if (open != std::string_view::npos && close != std::string_view::npos && open < close)
+    return std::string(value.substr(open + 1, close - open - 1));
+  return std::string(value);
 }
 
 std::optional<std::string> KnobFiles::write(std::string_view path, const std::string& value) const {
@@ -31,7 +35,7 @@ std::optional<std::string> KnobFiles::write(std::string_view path, const std::st
     out << value << '\n';
     out.close();
   }
-  if (!out) return fmt::format("cannot write {} to RCU knob {}: {}", value, where(path), std::strerror(errno));
+  if (!out) return fmt::format("cannot write {} to {} {}: {}", value, kind_, where(path), std::strerror(errno));
   return std::nullopt;
 }
 
@@ -63,14 +67,16 @@ std::optional<Result<std::string>> recover_knobs(const KnobFiles& files) {
   if (files.state_file().empty()) return std::nullopt;
   auto text = read_text_file(files.state_file());
   if (!text) return std::nullopt;
-  std::vector<std::string> restored, problems;
+  std::vector<std::string> lines, restored, problems;
   for (std::size_t from = 0; from < text->size();) {
     const auto end = std::min(text->find('\n', from), text->size());
-    const std::string line = text->substr(from, end - from);
+    lines.push_back(text->substr(from, end - from));
     from = end + 1;
-    const auto tab = line.find('\t');
+  }
+  for (auto line = lines.rbegin(); line != lines.rend(); ++line) {
+    const auto tab = line->find('\t');
     if (tab == std::string::npos) continue;
-    const std::string path = line.substr(0, tab), value = line.substr(tab + 1);
+    const std::string path = line->substr(0, tab), value = line->substr(tab + 1);
     if (auto p = files.write(path, value)) {
       problems.push_back(*p);
     } else {
@@ -78,11 +84,11 @@ std::optional<Result<std::string>> recover_knobs(const KnobFiles& files) {
     }
   }
   if (!problems.empty())
-    return Result<std::string>(error(fmt::format("the RCU knobs a previous run left changed (state file {}) could not "
+    return Result<std::string>(error(fmt::format("the {}s a previous run left changed (state file {}) could not "
                                                  "all be restored: {}",
-                                                 files.state_file(), fmt::join(problems, "; "))));
+                                                 files.kind(), files.state_file(), fmt::join(problems, "; "))));
   std::filesystem::remove(files.state_file());
-  return Result<std::string>(fmt::format("a previous run died with the RCU knobs changed; restored from {}: {}",
+  return Result<std::string>(fmt::format("a previous run died with {}s changed; restored from {}: {}", files.kind(),
                                          files.state_file(), fmt::join(restored, ", ")));
 }
 
@@ -129,7 +135,8 @@ std::vector<std::string> KnobGuard::restore() {
   std::vector<std::string> problems;
   for (auto it = saved_.rbegin(); it != saved_.rend(); ++it)
     if (auto p = files_.write(it->path, it->value))
-      problems.push_back(fmt::format("RCU knob {} NOT restored to {}: {}", files_.where(it->path), it->value, *p));
+      problems.push_back(
+          fmt::format("{} {} NOT restored to {}: {}", files_.kind(), files_.where(it->path), it->value, *p));
   const bool had = !saved_.empty();
   saved_.clear();
   if (had)

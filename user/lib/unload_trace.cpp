@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -35,54 +37,46 @@ std::optional<std::uint64_t> module_free_ns(std::string_view trace, std::string_
   return std::nullopt;
 }
 
-bool UnloadTrace::write(const std::string& file, const std::string& value) const {
-  int fd = ::open((dir_ + "/" + file).c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
-  if (fd < 0) return false;
-  const bool ok = ::write(fd, value.data(), value.size()) == static_cast<ssize_t>(value.size());
-  ::close(fd);
-  return ok;
-}
-
-std::unique_ptr<UnloadTrace> UnloadTrace::open(std::string module, std::string tracefs) {
+std::unique_ptr<UnloadTrace> UnloadTrace::open(std::string module, const KnobFiles& files, std::string tracefs) {
   std::error_code ec;
-  std::unique_ptr<UnloadTrace> t(new UnloadTrace());
-  t->module_ = std::move(module);
   if (tracefs.empty()) {
     tracefs = "/sys/kernel/tracing";
     if (!std::filesystem::exists(tracefs + "/trace", ec))
       ::mount("tracefs", tracefs.c_str(), "tracefs", 0, nullptr);  // fails harmlessly where it can't
     if (!std::filesystem::exists(tracefs + "/trace", ec)) tracefs = "/sys/kernel/debug/tracing";
   }
-  t->dir_ = tracefs;
-  if (!std::filesystem::exists(tracefs + "/events/module/module_free/enable", ec)) return nullptr;
-  // trace_clock lists the clocks with the current one in brackets.
-  auto clocks = read_text_file(tracefs + "/trace_clock").value_or("");
-  if (auto open = clocks.find('['); open != std::string::npos)
-    t->old_clock_ = clocks.substr(open + 1, clocks.find(']', open) - open - 1);
-  if (!t->write("trace_clock", "mono")) return nullptr;
+  const std::string enable = tracefs + "/events/module/module_free/enable";
+  if (!std::filesystem::exists(enable, ec)) return nullptr;
   // With record-cmd on (the default) or record-tgid, enabling any event also hooks sched_switch and
   // sched_wakeup to record task names: that patches the scheduler's hot call sites (text_poke_bp(),
   // waiting for every CPU in an IPI) and adds work to every context switch of the timed removal. A
   // TCG guest hung in that patching (docs/bench/2026-11-29-fuse-hang.md). module_free alone patches
-  // only its own site in free_module().
-  for (const char* option : {"options/record-cmd", "options/record-tgid"}) {
-    const std::string value = read_text_file(tracefs + "/" + option).value_or("");
-    if (trim(value) == "1" && t->write(option, "0")) t->options_turned_off_.emplace_back(option);
-  }
-  if (!t->write("events/module/module_free/enable", "1") || !t->write("trace", "")) return nullptr;
+  // only its own site in free_module(). The event comes last, so it is switched off first.
+  const std::string clock = tracefs + "/trace_clock", record_cmd = tracefs + "/options/record-cmd",
+                    record_tgid = tracefs + "/options/record-tgid";
+  std::vector<Knob> settings{{0, clock, "mono"}};
+  for (const std::string* option : {&record_cmd, &record_tgid})
+    if (std::filesystem::exists(files.where(*option), ec)) settings.push_back({0, *option, "0"});
+  settings.push_back({0, enable, "1"});
+  auto guard = KnobGuard::apply(files, settings);
+  if (!guard) return nullptr;
+  std::unique_ptr<UnloadTrace> t(new UnloadTrace(tracefs, std::move(module), std::move(*guard)));
+  if (t->write_trace("")) return nullptr;
   return t;
 }
 
-UnloadTrace::~UnloadTrace() {
-  write("events/module/module_free/enable", "0");
-  // Only once no event is on: turning them back on then hooks nothing.
-  for (const auto& option : options_turned_off_) write(option, "1");
-  if (!old_clock_.empty()) write("trace_clock", old_clock_);
+std::optional<std::string> UnloadTrace::write_trace(const std::string& value) const {
+  int fd = ::open((dir_ + "/trace").c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
+  if (fd < 0) return std::string(std::strerror(errno));
+  const bool ok = ::write(fd, value.data(), value.size()) == static_cast<ssize_t>(value.size());
+  ::close(fd);
+  if (!ok) return std::string("short write");
+  return std::nullopt;
 }
 
 std::optional<std::pair<std::uint64_t, std::uint64_t>> UnloadTrace::phases(std::uint64_t start, std::uint64_t end) {
   auto text = read_text_file(dir_ + "/trace");
-  write("trace", "");
+  write_trace("");
   if (!text) return std::nullopt;
   auto freed = module_free_ns(*text, module_);
   // The trace clock prints microseconds: allow that much rounding at either end.

@@ -35,22 +35,26 @@ inline constexpr std::array<Knob, 4> kUnloadKnobs = {{
 // Reads and writes knob files below a root directory ("" for the real /sys; tests use a temp dir).
 // With a state file, KnobGuard saves the original values there (fsync'd) before the first write and
 // removes it once they are back, so a harness killed in between leaves them for recover_knobs().
+// `kind` names the files in messages ("RCU knob", "CPU online file", "tracefs file").
 class KnobFiles {
  public:
-  explicit KnobFiles(std::string root = {}, std::string state_file = {})
-      : root_(std::move(root)), state_file_(std::move(state_file)) {}
+  explicit KnobFiles(std::string root = {}, std::string state_file = {}, std::string kind = "RCU knob")
+      : root_(std::move(root)), state_file_(std::move(state_file)), kind_(std::move(kind)) {}
   std::string where(std::string_view path) const { return root_ + std::string(path); }
-  Result<std::string> read(std::string_view path) const;                  // trimmed contents
+  // Trimmed contents; of a choice file ("local [mono] boot", as trace_clock) the current choice.
+  Result<std::string> read(std::string_view path) const;
   std::optional<std::string> write(std::string_view path, const std::string& value) const;  // why not
   const std::string& state_file() const { return state_file_; }
+  const std::string& kind() const { return kind_; }
 
  private:
   std::string root_;
   std::string state_file_;
+  std::string kind_;
 };
 
-// At start: puts back the values a state file holds (a harness that died with the knobs set) and
-// removes it. nullopt when there was none; else the message to print (what was restored), or an
+// At start: puts back the values a state file holds (a harness that died with the knobs set), last
+// set first as KnobGuard::restore() does, and removes it. nullopt when there was none; else the message to print (what was restored), or an
 // error naming a knob that could not be written (the state file is then kept).
 std::optional<Result<std::string>> recover_knobs(const KnobFiles& files);
 

@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "rcu_unload/knobs.hpp"
+
 namespace rcu_unload {
 
 // The timestamp (ns of the trace clock) of the module_free event of `module` in a `trace` file's text.
@@ -17,20 +19,22 @@ std::optional<std::uint64_t> module_free_ns(std::string_view trace, std::string_
 class UnloadTrace {
  public:
   // Enables module:module_free with the mono trace clock (CLOCK_MONOTONIC) and record-cmd and
-  // record-tgid off, all put back on destruction; nullptr where there is no tracefs (it is mounted at
-  // /sys/kernel/tracing if that directory is empty).
-  static std::unique_ptr<UnloadTrace> open(std::string module, std::string tracefs = {});
-  ~UnloadTrace();
+  // record-tgid off, through a KnobGuard on `files` (their state file keeps the old values for a
+  // harness that dies); nullptr where there is no tracefs (it is mounted at /sys/kernel/tracing if
+  // that directory is empty) or it cannot be set up (what it changed is then put back).
+  static std::unique_ptr<UnloadTrace> open(std::string module, const KnobFiles& files, std::string tracefs = {});
+  ~UnloadTrace() = default;
   UnloadTrace(const UnloadTrace&) = delete;
   UnloadTrace& operator=(const UnloadTrace&) = delete;
   // (entry to module_free, module_free to return) for a removal timed [start, end] in monotonic ns.
   std::optional<std::pair<std::uint64_t, std::uint64_t>> phases(std::uint64_t start, std::uint64_t end);
 
  private:
-  UnloadTrace() = default;
-  bool write(const std::string& file, const std::string& value) const;
-  std::string dir_, module_, old_clock_;
-  std::vector<std::string> options_turned_off_;
+  UnloadTrace(std::string dir, std::string module, KnobGuard settings)
+      : dir_(std::move(dir)), module_(std::move(module)), settings_(std::move(settings)) {}
+  std::optional<std::string> write_trace(const std::string& value) const;  // why not
+  std::string dir_, module_;
+  KnobGuard settings_;  // put back on destruction, last set first
 };
 
 }  // namespace rcu_unload
