@@ -41,9 +41,10 @@ while IFS=$'\t' read -r label cycles kernel append params specs check _ vcpus; d
         --timeout 3600 </dev/null >"$out/$label.log" 2>&1 || true
     status=$(cat "$dir/status" 2>/dev/null || echo run-failed)
     [[ $status == ok ]] || log "$label: $status (see $out/$label.log, $dir/console.log)"
-    # Refusals and unsafe unloads are checked on the console; their results are failures by design.
+    # Refusals, refused runs and unsafe unloads are checked on the console; their results are
+    # failures by design.
     case $check in
-        refused:* | unsafe:*) printf '%s\t%s\t\n' "$label" "$status" ;;
+        refused:* | error:* | unsafe:*) printf '%s\t%s\t\n' "$label" "$status" ;;
         *) printf '%s\t%s\t%s\n' "$label" "$status" "$dir/results.json" ;;
     esac >>"$summary"
 done <<<"$rows"

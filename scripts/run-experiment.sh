@@ -9,6 +9,8 @@
 #   refused:REGEX   the load fails with -EINVAL and the harness quotes a module log line matching
 #                   "rcu_unload: REGEX"
 #   fault:REGEX     the same for a fault injected at load (fail_after=K): -ENOMEM instead of -EINVAL
+#   error:REGEX     the harness refuses the run (exit status 1), saying why in a line
+#                   "rcu-unload: [error: ]REGEX"
 #   unsafe:allowed  (unsafe-none, allow_unsafe=1) the premature unload is caught: a kernel crash,
 #                   or the harness's report of callbacks left pending; never a pass
 #   unsafe:detected the kernel itself reports it (KASAN or an oops; the DEBUG kernel)
@@ -27,7 +29,7 @@
 # nothing may stay loaded after the run.
 # Every boot also fails on a kernel splat on the console (qemu-run.sh). Writes DIR/status, one
 # word: ok, build-failed, timeout, splat, boot-failed, run-failed, verify-failed, stress-failed,
-# not-refused, not-caught or not-detected; DIR/console.log, DIR/results.json. Exit status 0 only for ok.
+# not-refused, not-caught, not-detected or no-error; DIR/console.log, DIR/results.json. Exit status 0 only for ok.
 # shellcheck source=common.sh
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
@@ -59,8 +61,8 @@ done
 [[ $params != - ]] || params=''
 [[ $vcpus != - ]] || vcpus=2
 case $check in
-    - | pick:?* | refused:?* | fault:?* | unsafe:allowed | unsafe:detected | sigkill:expediter) ;;
-    *) die "--check: '$check' is none of -, pick:NAME, refused:REGEX, fault:REGEX, unsafe:allowed, unsafe:detected, sigkill:expediter" ;;
+    - | pick:?* | refused:?* | fault:?* | error:?* | unsafe:allowed | unsafe:detected | sigkill:expediter) ;;
+    *) die "--check: '$check' is none of -, pick:NAME, refused:REGEX, fault:REGEX, error:REGEX, unsafe:allowed, unsafe:detected, sigkill:expediter" ;;
 esac
 # MODULE:SPEC,...: another module than rcu_unload, which enqueues no callbacks (callbacks 0).
 module=''
@@ -216,6 +218,11 @@ case $check in
             finish not-refused "the load did not fail with $errno"
         grep -qE "module log: rcu_unload: $expected" "$console" ||
             finish not-refused "no module log line matching '$expected' quoted by the harness"
+        ;;
+    error:*)
+        ((rc == 1)) || finish "$(boot_word "$rc" no-error)" "expected the harness to refuse the run (exit 1), boot status $rc"
+        grep -qE "^rcu-unload: (error: )?${check#error:}" "$console" ||
+            finish no-error "no 'rcu-unload:' line matching '${check#error:}'"
         ;;
     unsafe:allowed)
         # A crash at once (125), or, where freed module text is unmapped lazily (Debian's kernels),
