@@ -54,8 +54,9 @@ class KnobFiles {
 };
 
 // At start: puts back the values a state file holds (a harness that died with the knobs set), last
-// set first as KnobGuard::restore() does, and removes it. nullopt when there was none; else the message to print (what was restored), or an
-// error naming a knob that could not be written (the state file is then kept).
+// set first as KnobGuard::restore() does, and removes it. nullopt when there was none; else the
+// message to print (what was restored), or an error naming a knob that could not be written (the
+// state file is then kept).
 std::optional<Result<std::string>> recover_knobs(const KnobFiles& files);
 
 // Sets knobs and puts the saved values back on restore() or, failing that, on destruction.
