@@ -60,7 +60,12 @@ qemu_err=$log.qemu-stderr
 # KERN_INFO/NOTICE chatter of boot does not (it stays in dmesg). panic=-1 + -no-reboot: a
 # panic ends QEMU at once. Oopses and warnings do not panic: the job goes on, the host detects them.
 cmdline="console=ttyS0,115200 loglevel=5 panic=-1 rdinit=/init i8042.noaux i8042.nokbd${append:+ $append}"
-qemu=(qemu-system-x86_64 -machine q35 -accel "tcg,thread=multi" -cpu max -smp "$smp" -m "$mem"
+# -cx16: QEMU 7.2's TCG computes the flags of an unlocked cmpxchg16b from a stale lazy-flags state,
+# so EFLAGS can come back holding the source operand of an earlier ADD (TF, VM and reserved bits
+# included). SLUB's per-CPU fast path is such a cmpxchg16b: Debian 6.12 guests took a #DB and double
+# faults in __kmalloc_noprof (docs/bench/2026-11-29-stress.md). Without CX16 the kernel emulates it.
+# RCU_UNLOAD_QEMU_CPU overrides the model.
+qemu=(qemu-system-x86_64 -machine q35 -accel "tcg,thread=multi" -cpu "${RCU_UNLOAD_QEMU_CPU:-max,-cx16}" -smp "$smp" -m "$mem"
     -nodefaults -no-user-config -display none -monitor none -serial stdio -net none -no-reboot
     -kernel "$kernel" -initrd "$initrd" -append "$cmdline")
 log "booting $kernel (smp $smp, mem ${mem}M, timeout ${timeout}s), console log $log"
