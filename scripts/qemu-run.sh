@@ -11,6 +11,7 @@
 # missing; 2 on bad usage. --verbose copies the console to stderr as it runs; without it, the
 # console lines that start with `rcu-unload` (the guest's init line, the harness's progress with
 # run --verbose, its warnings and errors, the job's own lines) reach stderr as the guest prints them.
+# The CPU model is RCU_UNLOAD_QEMU_CPU, default max,-cx16 (why: at the qemu command below).
 set -euo pipefail
 # shellcheck source=common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
