@@ -168,8 +168,7 @@ void build_tables(const kernel &machine)
 		rcu.expedite = expedite_op<RU_FLAVOR_vanilla>;
 	else
 		rcu.invoke_ready_now = invoke_ready_now_op<RU_FLAVOR_vanilla>;
-	if (tree && machine.info.rcu_core_in_softirq)
-	{
+	if (tree && machine.info.rcu_core_in_softirq) {
 		rcu.kick_each_cpu = kick_each_cpu_op<RU_FLAVOR_vanilla>;
 		rcu.wait_kicks_taken = wait_kicks_taken_op<RU_FLAVOR_vanilla>;
 	}
