@@ -5,8 +5,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <vector>
 
@@ -61,22 +59,20 @@ std::unique_ptr<UnloadTrace> UnloadTrace::open(std::string module, const KnobFil
   auto guard = KnobGuard::apply(files, settings);
   if (!guard) return nullptr;
   std::unique_ptr<UnloadTrace> t(new UnloadTrace(tracefs, std::move(module), std::move(*guard)));
-  if (t->write_trace("")) return nullptr;
+  if (!t->clear_trace()) return nullptr;
   return t;
 }
 
-std::optional<std::string> UnloadTrace::write_trace(const std::string& value) const {
-  int fd = ::open((dir_ + "/trace").c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
-  if (fd < 0) return std::string(std::strerror(errno));
-  const bool ok = ::write(fd, value.data(), value.size()) == static_cast<ssize_t>(value.size());
+bool UnloadTrace::clear_trace() const {
+  const int fd = ::open((dir_ + "/trace").c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
+  if (fd < 0) return false;
   ::close(fd);
-  if (!ok) return std::string("short write");
-  return std::nullopt;
+  return true;
 }
 
 std::optional<std::pair<std::uint64_t, std::uint64_t>> UnloadTrace::phases(std::uint64_t start, std::uint64_t end) {
   auto text = read_text_file(dir_ + "/trace");
-  write_trace("");
+  clear_trace();
   if (!text) return std::nullopt;
   auto freed = module_free_ns(*text, module_);
   // The trace clock prints microseconds: allow that much rounding at either end.

@@ -31,7 +31,7 @@ class UnloadTrace {
  private:
   UnloadTrace(std::string dir, std::string module, KnobGuard settings)
       : dir_(std::move(dir)), module_(std::move(module)), settings_(std::move(settings)) {}
-  std::optional<std::string> write_trace(const std::string& value) const;  // why not
+  bool clear_trace() const;  // empties the trace buffer (opening `trace` with O_TRUNC does)
   std::string dir_, module_;
   KnobGuard settings_;  // put back on destruction, last set first
 };
