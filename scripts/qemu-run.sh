@@ -8,7 +8,9 @@
 # printed between the results markers goes to --out. Exit status: the job's (from the
 # @@RCU-UNLOAD-EXIT n@@ line) on a clean run; 124 on timeout; 125 if the console shows a kernel
 # splat (Oops, BUG:, WARNING:, panic, RCU stall, ...); 126 if QEMU failed or the EXIT marker is
-# missing; 2 on bad usage. --verbose copies the console to stderr as it runs; without it, the
+# missing; 2 on bad usage. A boot lost to QEMU's stale translation of patched kernel text (an
+# int3 Oops where memory holds no int3) is booted again, at most RCU_UNLOAD_QEMU_STALE_RETRIES
+# (default 2) times, the lost console kept beside the log. --verbose copies the console to stderr as it runs; without it, the
 # console lines that start with `rcu-unload` (the guest's init line, the harness's progress with
 # run --verbose, its warnings and errors, the job's own lines) reach stderr as the guest prints them.
 # The CPU model is RCU_UNLOAD_QEMU_CPU, default max,-cx16 (why: at the qemu command below).
@@ -69,34 +71,59 @@ cmdline="console=ttyS0,115200 loglevel=5 panic=-1 rdinit=/init i8042.noaux i8042
 qemu=(qemu-system-x86_64 -machine q35 -accel "tcg,thread=multi" -cpu "${RCU_UNLOAD_QEMU_CPU:-max,-cx16}" -smp "$smp" -m "$mem"
     -nodefaults -no-user-config -display none -monitor none -serial stdio -net none -no-reboot
     -kernel "$kernel" -initrd "$initrd" -append "$cmdline")
-log "booting $kernel (smp $smp, mem ${mem}M, timeout ${timeout}s), console log $log"
-start=$(date +%s.%N)
-set +e
-if ((verbose)); then
-    timeout -k 5 "$timeout" "${qemu[@]}" </dev/null 2>"$qemu_err" | tee "$log" >&2
-    rc=${PIPESTATUS[0]}
-else
-    timeout -k 5 "$timeout" "${qemu[@]}" </dev/null >"$log" 2>"$qemu_err" &
-    qemu_pid=$!
-    # A background job ignores the terminal's Ctrl-C: pass it on (timeout forwards it to QEMU).
-    trap 'kill -TERM "$qemu_pid" 2>/dev/null; exit 130' INT TERM
-    # Live progress: follow the console until QEMU is gone (tail --pid), harness lines only.
-    tail -n +1 -s 0.2 -F --pid="$qemu_pid" "$log" 2>/dev/null | grep -a --line-buffered '^rcu-unload' >&2 &
-    follower=$!
-    wait "$qemu_pid"
-    rc=$?
-    wait "$follower" 2>/dev/null
-    trap - INT TERM
-fi
-set -e
-end=$(date +%s.%N)
-wall=$(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.2f", b - a}')
-[[ -s $qemu_err ]] || rm -f "$qemu_err"
+# boot_once: run QEMU once; sets rc and wall, leaves the console in $log and, normalised (CR LF
+# from the tty), in $tmp/console, which every check below reads.
+boot_once() {
+    log "booting $kernel (smp $smp, mem ${mem}M, timeout ${timeout}s), console log $log"
+    local start end
+    start=$(date +%s.%N)
+    set +e
+    if ((verbose)); then
+        timeout -k 5 "$timeout" "${qemu[@]}" </dev/null 2>"$qemu_err" | tee "$log" >&2
+        rc=${PIPESTATUS[0]}
+    else
+        timeout -k 5 "$timeout" "${qemu[@]}" </dev/null >"$log" 2>"$qemu_err" &
+        qemu_pid=$!
+        # A background job ignores the terminal's Ctrl-C: pass it on (timeout forwards it to QEMU).
+        trap 'kill -TERM "$qemu_pid" 2>/dev/null; exit 130' INT TERM
+        # Live progress: follow the console until QEMU is gone (tail --pid), harness lines only.
+        tail -n +1 -s 0.2 -F --pid="$qemu_pid" "$log" 2>/dev/null | grep -a --line-buffered '^rcu-unload' >&2 &
+        follower=$!
+        wait "$qemu_pid"
+        rc=$?
+        wait "$follower" 2>/dev/null
+        trap - INT TERM
+    fi
+    set -e
+    end=$(date +%s.%N)
+    wall=$(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.2f", b - a}')
+    [[ -s $qemu_err ]] || rm -f "$qemu_err"
+    tr -d '\r' <"$log" >"$tmp/console"
+}
 
-# Normalise the console (CR LF from the tty) once; every check below reads this copy.
-tr -d '\r' <"$log" >"$tmp/console"
 splat_re='Oops|BUG:|WARNING:|Kernel panic|detected stall|INFO: rcu_|blocked for more than|general protection fault|KASAN:|UBSAN:|Call Trace:'
-splat=$(grep -n -m1 -E "$splat_re" "$tmp/console" || true)
+# The splat with what follows it, on stderr: a CI log keeps it when the console file is gone.
+show_splat() {
+    local line=${splat%%:*}
+    log "kernel splat $1: $log:$splat"
+    sed -n "${line},$((line + 120))p" "$tmp/console" | sed 's/^/  | /' >&2
+}
+
+# A boot lost to a stale translation (stale_int3_trap, common.sh) is not the guest's failure: boot
+# again, keeping its console. Nothing else is retried.
+retries=${RCU_UNLOAD_QEMU_STALE_RETRIES:-2}
+[[ $retries =~ ^[0-9]+$ ]] || die "RCU_UNLOAD_QEMU_STALE_RETRIES takes a non-negative integer, not '$retries'"
+for ((attempt = 1; ; attempt++)); do
+    boot_once
+    splat=$(grep -n -m1 -E "$splat_re" "$tmp/console" || true)
+    stale=''
+    [[ -z $splat ]] || stale=$(stale_int3_trap "$tmp/console")
+    [[ -n $stale ]] && ((attempt <= retries)) || break
+    cp -f "$log" "$log.stale-int3.$attempt"
+    show_splat "in the console"
+    log "attempt $attempt: $stale: QEMU's TCG ran a stale translation of patched kernel text, not a guest defect; booting again (console kept in $log.stale-int3.$attempt)"
+done
+
 exit_line=$(grep -a -o -E '@@RCU-UNLOAD-EXIT [0-9]+@@' "$tmp/console" | tail -n1 || true)
 
 if [[ -n $out ]]; then
@@ -113,12 +140,6 @@ if [[ -n $out ]]; then
         log "no results block in the console ($log): $out not written"
     fi
 fi
-# The splat with what follows it, on stderr: a CI log keeps it when the console file is gone.
-show_splat() {
-    local line=${splat%%:*}
-    log "kernel splat $1: $log:$splat"
-    sed -n "${line},$((line + 120))p" "$tmp/console" | sed 's/^/  | /' >&2
-}
 if ((rc == 124 || rc == 137)); then
     log "timeout after ${timeout} s, see $log (last console line: $(grep -v '^$' "$tmp/console" | tail -n1))"
     [[ -z $splat ]] || show_splat "before the timeout"
@@ -126,6 +147,7 @@ if ((rc == 124 || rc == 137)); then
 fi
 if [[ -n $splat ]]; then
     show_splat "in the console"
+    [[ -z $stale ]] || log "$stale: QEMU's stale translation again, after $retries boots again"
     exit 125
 fi
 if [[ -z $exit_line ]]; then
