@@ -9,10 +9,9 @@
 # reach the host's stderr as the guest prints them (qemu-run.sh), and the report is printed on the
 # host's stdout at the end. Exit status as qemu-run.sh's.
 # --module: time another module instead of /rcu_unload.ko, e.g. `--module fuse` (a name from the
-# guest's /lib/modules/<release>: fuse, overlay, squashfs, nf_conntrack, bridge, see
-# guest-modules.sh) or a path inside the guest; after the run the job fails (status 4) if that
-# module or rcu_unload_expediter is still loaded. --job FILE: boot with this job script instead
-# (RCU-UNLOAD-RUN-ARGS are then ignored).
+# guest's /lib/modules/<release>, guest-modules.sh's list) or a path inside the guest; after the
+# run the job fails (status 4) if that module or rcu_unload_expediter is still loaded.
+# --job FILE: boot with this job script instead (RCU-UNLOAD-RUN-ARGS are then ignored).
 # --cycles-per N: the same as `--cycles N` among RCU-UNLOAD-RUN-ARGS: N cycles per strategy spec x
 # callbacks value (the harness expands `all` and computes the total itself).
 # shellcheck source=common.sh

@@ -2,8 +2,8 @@
 # prepare-guest.sh NAME HARNESS
 # What every boot of kernel NAME needs: the kernel (get-kernel.sh), rcu_unload.ko and
 # rcu_unload_expediter.ko built against it (build/kmod/NAME) and the base initramfs with HARNESS,
-# both modules and the kernel's own modules the harness times (guest-modules.sh: fuse, overlay,
-# squashfs, nf_conntrack, bridge and their dependencies, with a modules.dep, at
+# both modules and the kernel's own modules the harness times (guest-modules.sh's list and their
+# dependencies, with a modules.dep, at
 # /lib/modules/<release>) (build/initramfs/NAME.cpio.gz, remade only when the harness, the module,
 # guest-init or that module set is newer). Prints two lines: the kernel dir, then the base initramfs.
 set -euo pipefail

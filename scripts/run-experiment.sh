@@ -25,7 +25,7 @@
 # check is its exit status (0: no lost callback, splat, new taint or leak); its figures are the
 # "rcu-unload stress:" lines.
 # Specs MODULE:SPEC,... time the kernel's own module MODULE (guest-run.sh --module; the guest
-# carries fuse, overlay, squashfs, nf_conntrack, bridge) with SPECs plain, plain+expedite, ...;
+# carries guest-modules.sh's list) with SPECs plain, plain+expedite, ...;
 # nothing may stay loaded after the run.
 # Every boot also fails on a kernel splat on the console (qemu-run.sh). Writes DIR/status, one
 # word: ok, build-failed, timeout, splat, boot-failed, run-failed, verify-failed, stress-failed,

@@ -217,8 +217,10 @@ TEST_CASE("load and unload failures are explained") {
   CHECK(contains(explain_remove_failure("fuse", -EWOULDBLOCK, in_use), "in use by cuse (refcount 2)"));
   ModuleState busy{"live", 1, {}};
   CHECK(contains(explain_remove_failure("fuse", -EWOULDBLOCK, busy), "in use (refcount 1)"));
-  ModuleState no_exit{"live", 0, {}};
-  CHECK(contains(explain_remove_failure("noexit", -EBUSY, no_exit), "no exit function"));
+  ModuleState no_exit{"live", 0, {}, true};
+  CHECK(contains(explain_remove_failure("vrf", -EBUSY, no_exit), "no exit function"));
+  ModuleState going{"going", 0, {}};
+  CHECK_FALSE(contains(explain_remove_failure("fuse", -EBUSY, going), "no exit function"));
   ModuleState builtin{"builtin", -1, {}};
   CHECK(contains(explain_remove_failure("ext4", -ENOENT, builtin), "built into the kernel"));
   CHECK(contains(explain_remove_failure("fuse", -ENOENT, ModuleState{}), "not loaded"));
@@ -233,7 +235,13 @@ TEST_CASE("module state is read from /sys/module") {
   std::ofstream(dir.root + "/sys/module/fuse/initstate") << "live\n";
   std::ofstream(dir.root + "/sys/module/fuse/refcnt") << "1\n";
   std::filesystem::create_directories(dir.root + "/sys/module/ext4/parameters");
+  std::filesystem::create_directories(dir.root + "/sys/module/vrf");
+  std::filesystem::create_directories(dir.root + "/proc");
+  std::ofstream(dir.root + "/proc/modules") << "fuse 163840 1 cuse, Live 0x0000000000000000\n"
+                                               "vrf 36864 0 [permanent], Live 0x0000000000000000\n";
   auto fuse = read_module_state("fuse", dir.root);
+  CHECK_FALSE(fuse.permanent);
+  CHECK(read_module_state("vrf", dir.root).permanent);
   CHECK(fuse.initstate == "live");
   CHECK(fuse.refcnt == 1);
   CHECK(fuse.holders == std::vector<std::string>{"cuse"});
@@ -448,6 +456,48 @@ TEST_CASE("a fault signal's handler writes the knobs back (async-signal-safe)") 
   CHECK(sys.get(kUnloadKnobs[1].path) == "0");
   run_emergency_actions();
   CHECK(sys.all() == std::vector<std::string>(4, "5"));
+}
+
+TEST_CASE("guards alive together keep their own fault-handler slots") {
+  FakeSysfs trace{"5"};
+  FakeSysfs rcu{"6"};
+  const KnobFiles trace_files(trace.files().where(""));
+  const KnobFiles rcu_files(rcu.files().where(""));
+  auto first = KnobGuard::apply(trace_files, unload_knobs());
+  REQUIRE(first);
+  SECTION("both alive: the handler writes both back") {
+    auto second = KnobGuard::apply(rcu_files, unload_knobs());
+    REQUIRE(second);
+    CHECK(trace.get(kUnloadKnobs[1].path) == "0");
+    CHECK(rcu.get(kUnloadKnobs[1].path) == "0");
+    run_emergency_actions();  // before: the second guard's slots were the first's
+    CHECK(trace.all() == std::vector<std::string>(4, "5"));
+    CHECK(rcu.all() == std::vector<std::string>(4, "6"));
+  }
+  SECTION("the second restored: the first's slots stay armed") {
+    {
+      auto second = KnobGuard::apply(rcu_files, unload_knobs());
+      REQUIRE(second);
+    }
+    CHECK(rcu.all() == std::vector<std::string>(4, "6"));
+    run_emergency_actions();  // before: the second's restore disarmed every slot
+    CHECK(trace.all() == std::vector<std::string>(4, "5"));
+  }
+  CHECK(first->restore().empty());
+}
+
+TEST_CASE("a guard refuses to change anything when the fault handler has no room left") {
+  const int taken = emergency_claim(kExpediterSlot - 2);
+  REQUIRE(taken >= 0);
+  FakeSysfs sys{"5"};
+  const KnobFiles files(sys.files().where(""));
+  auto refused = KnobGuard::apply(files, unload_knobs());
+  emergency_release(taken, kExpediterSlot - 2);
+  REQUIRE_FALSE(refused);
+  CHECK(contains(refused.error(), "no room"));
+  CHECK(sys.all() == std::vector<std::string>(4, "5"));
+  auto guard = KnobGuard::apply(files, unload_knobs());  // the refused claim gave nothing away
+  CHECK(guard);
 }
 
 TEST_CASE("two harnesses cannot run at once: the second fails to take the lock") {

@@ -124,8 +124,8 @@ void add_system_info(Results& r) {
 void unload_left_over(ModuleBackend& module, RunOutcome& outcome, bool loaded) {
   if (!loaded) return;
   const int rc = module.remove();
-  outcome.results.errors.push_back(
-      fmt::format("the module was still loaded after the run; unloading it {}", rc < 0 ? "failed" : "succeeded"));
+  outcome.results.errors.push_back(fmt::format("the module was still loaded after the run; {}",
+                                               rc < 0 ? module.explain_remove_failure(rc) : "unloading it succeeded"));
   outcome.exit_code = kExitFailure;
 }
 

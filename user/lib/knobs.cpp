@@ -101,6 +101,11 @@ Result<KnobGuard> KnobGuard::apply(const KnobFiles& files, const std::vector<Kno
     if (!value) return error(value.error());
     old.push_back(*value);
   }
+  guard.first_slot_ = emergency_claim(static_cast<int>(knobs.size()));
+  guard.slots_ = static_cast<int>(knobs.size());
+  if (guard.first_slot_ < 0)
+    return error(fmt::format("no room for {} more {}s in the fault handler's list: refusing to change them",
+                             knobs.size(), files.kind()));
   if (!files.state_file().empty()) {
     std::error_code ec;
     if (std::filesystem::exists(files.state_file(), ec))
@@ -113,7 +118,7 @@ Result<KnobGuard> KnobGuard::apply(const KnobFiles& files, const std::vector<Kno
   }
   for (std::size_t i = 0; i < knobs.size(); ++i) {
     const auto& knob = knobs[i];
-    if (i < static_cast<std::size_t>(kExpediterSlot)) emergency_set(static_cast<int>(i), files.where(knob.path), old[i]);
+    emergency_set(guard.first_slot_ + static_cast<int>(i), files.where(knob.path), old[i]);
     guard.saved_.push_back({std::string(knob.path), old[i]});
     if (auto problem = files.write(knob.path, std::string(knob.value))) {
       for (const auto& p : guard.restore()) *problem += "; " + p;
@@ -123,8 +128,13 @@ Result<KnobGuard> KnobGuard::apply(const KnobFiles& files, const std::vector<Kno
   return guard;
 }
 
-KnobGuard::KnobGuard(KnobGuard&& other) noexcept : files_(std::move(other.files_)), saved_(std::move(other.saved_)) {
+KnobGuard::KnobGuard(KnobGuard&& other) noexcept
+    : files_(std::move(other.files_)),
+      saved_(std::move(other.saved_)),
+      first_slot_(other.first_slot_),
+      slots_(other.slots_) {
   other.saved_.clear();
+  other.first_slot_ = -1;
 }
 
 KnobGuard::~KnobGuard() {
@@ -138,9 +148,9 @@ std::vector<std::string> KnobGuard::restore() {
       problems.push_back(
           fmt::format("{} {} NOT restored to {}: {}", files_.kind(), files_.where(it->path), it->value, *p));
   const bool had = !saved_.empty();
+  if (first_slot_ >= 0) emergency_release(first_slot_, slots_);
+  first_slot_ = -1;
   saved_.clear();
-  if (had)
-    for (int slot = 0; slot < kExpediterSlot; ++slot) emergency_clear(slot);
   if (had && problems.empty() && !files_.state_file().empty()) std::filesystem::remove(files_.state_file());
   return problems;
 }

@@ -146,6 +146,7 @@ struct EmergencyWrite {
   volatile sig_atomic_t armed;
 };
 EmergencyWrite g_writes[kEmergencySlots];
+bool g_claimed[kExpediterSlot];  // never read in signal context
 char g_delete_module[64];
 volatile sig_atomic_t g_delete_armed = 0;
 
@@ -178,6 +179,21 @@ void emergency_set(int slot, const std::string& path, const std::string& value) 
 
 void emergency_clear(int slot) {
   if (slot >= 0 && slot < kEmergencySlots) g_writes[slot].armed = 0;
+}
+
+int emergency_claim(int n) {
+  int first = kExpediterSlot;
+  while (first > 0 && !g_claimed[first - 1]) --first;  // above the highest live claim
+  if (n < 0 || first + n > kExpediterSlot) return -1;
+  for (int slot = first; slot < first + n; ++slot) g_claimed[slot] = true;
+  return first;
+}
+
+void emergency_release(int first, int n) {
+  for (int slot = std::max(first, 0); slot < std::min(first + n, static_cast<int>(kExpediterSlot)); ++slot) {
+    g_writes[slot].armed = 0;
+    g_claimed[slot] = false;
+  }
 }
 
 void emergency_delete_module(const std::string& name) {

@@ -150,6 +150,16 @@ ModuleState read_module_state(const std::string& name, const std::string& sysfs_
   for (const auto& entry : std::filesystem::directory_iterator(dir + "/holders", ec))
     state.holders.push_back(entry.path().filename().string());
   std::sort(state.holders.begin(), state.holders.end());
+  // "name size refcount deps|-|[permanent], state address": the kernel's own word for a module
+  // delete_module refuses for good.
+  if (auto text = read_text_file(sysfs_root + "/proc/modules")) {
+    for (std::size_t from = 0; from < text->size();) {
+      auto end = std::min(text->find('\n', from), text->size());
+      const std::string_view line(text->data() + from, end - from);
+      if (line.substr(0, name.size() + 1) == name + " ") state.permanent = line.find(" [permanent],") != std::string_view::npos;
+      from = end + 1;
+    }
+  }
   return state;
 }
 
@@ -157,6 +167,7 @@ std::string explain_remove_failure(const std::string& module, int rc, const Modu
   const auto what = fmt::format("unloading failed: {} (module {})", errno_words(rc), module);
   if (state.initstate == "builtin") return what + ": it is built into the kernel and cannot be unloaded";
   if (rc == -ENOENT) return what + ": it is not loaded";
+  if (state.permanent) return what + ": it has no exit function, so the kernel never unloads it: it stays loaded until reboot";
   if (rc == -EWOULDBLOCK || rc == -EBUSY || rc == -EAGAIN) {
     if (!state.holders.empty()) {
       std::string list;
@@ -164,12 +175,10 @@ std::string explain_remove_failure(const std::string& module, int rc, const Modu
       return fmt::format("{}: it is in use by {} (refcount {})", what, list, state.refcnt);
     }
     if (state.refcnt > 0) return fmt::format("{}: it is in use (refcount {})", what, state.refcnt);
-    if (rc == -EBUSY && state.refcnt == 0)
-      return what + ": it has no exit function, so the kernel never unloads it";
     if (!state.initstate.empty() && state.initstate != "live")
       return fmt::format("{}: it is {} (initstate)", what, state.initstate);
   }
-  return what;
+  return what + "; the module may still be loaded";
 }
 
 std::vector<std::string> unknown_parameter_lines(const std::vector<std::string>& log_lines) {

@@ -272,9 +272,7 @@ class Session {
       for (auto& p : knobs->restore()) undone.push_back(std::move(p));
     c.syscall_ns = removal.end - removal.start;
     if (removal.rc < 0)
-      return fail(where(join(fmt::format("{}; the module may still be loaded",
-                                         env_.module.explain_remove_failure(removal.rc)),
-                             undone)));
+      return fail(where(join(env_.module.explain_remove_failure(removal.rc), undone)));
     if (!undone.empty()) return fail(where(join({}, undone)));
     return true;
   }

@@ -82,7 +82,7 @@ Result<StressPlan> plan_stress_cycle(std::uint64_t seed, unsigned cycle, const S
   const bool hotplug = draw.below(kStressHotplugOneIn) == 0;
   const std::uint64_t cpu = draw.next();
   if (hotplug && !choices.hotplug_cpus.empty()) p.offline_cpu = choices.hotplug_cpus[cpu % choices.hotplug_cpus.size()];
-  if (knobs && choices.knobs && !p.offline_cpu) p.strategy.knobs = kAllKnobs;
+  if (knobs && choices.knobs) p.strategy.knobs = kAllKnobs;
   return p;
 }
 

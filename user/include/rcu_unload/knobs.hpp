@@ -84,6 +84,8 @@ class KnobGuard {
 
   KnobFiles files_;
   std::vector<Saved> saved_;
+  int first_slot_ = -1;  // the fault handler's slots (emergency_claim), one per knob given to apply
+  int slots_ = 0;
 };
 
 // The knobs of the groups in `set`, in list order.

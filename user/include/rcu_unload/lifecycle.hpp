@@ -59,12 +59,17 @@ int stop_signal();
 std::string thread_report(long tid, const std::string& proc = "/proc/self/task");
 
 // Registered by KnobGuard and ResidentExpediter for the fault handler: "write VALUE to PATH".
-// At most a few entries; each register/clear is done outside signal context.
+// Each register/claim/clear is done outside signal context. The handler writes the highest slot
+// first: the expediter's, then each KnobGuard's claim, the last claimed first.
 void emergency_set(int slot, const std::string& path, const std::string& value);
 void emergency_clear(int slot);
+// The first of n consecutive free slots below kExpediterSlot, now the caller's; -1 when there are
+// not n free. A claim above every live one, so guards alive together never share a slot.
+int emergency_claim(int n);
+void emergency_release(int first, int n);  // clears the slots and frees them
 void emergency_delete_module(const std::string& name);  // "" clears
 void run_emergency_actions();  // what the fault handler does; callable for tests
-inline constexpr int kEmergencySlots = 8;
-inline constexpr int kExpediterSlot = kEmergencySlots - 1;  // knobs use 0..kExpediterSlot-1
+inline constexpr int kEmergencySlots = 16;
+inline constexpr int kExpediterSlot = kEmergencySlots - 1;
 
 }  // namespace rcu_unload

@@ -67,6 +67,7 @@ struct ModuleState {
   std::string initstate;              // live, coming, going; "builtin"; "" when not loaded
   long refcnt = -1;                   // -1 unknown
   std::vector<std::string> holders;   // modules using it
+  bool permanent = false;             // an init but no exit function: /proc/modules says [permanent]
 };
 ModuleState read_module_state(const std::string& name, const std::string& sysfs_root = {});
 
