@@ -107,12 +107,12 @@ experiments() {
 }
 
 # stale_int3_trap CONSOLE: QEMU 7.2's multi-threaded TCG can keep a translation made while
-# text_poke_bp() had an int3 in place and run it after the final bytes are written (one vCPU
-# translates while another patches: a static key flipped at boot, "sched_clock: Marking stable",
-# is the one seen). The kernel then finds no patch in progress and oopses on an int3 that memory
-# no longer holds. The Oops's Code: line shows memory, the trapping int3 just before <..>: when
-# that byte is not cc, the guest never executed it. Prints what it found in the console log
-# CONSOLE (CR LF already made LF), or nothing.
+# text_poke_bp() had an int3 in place and run it after the final bytes are written (seen at
+# boot, as "sched_clock: Marking stable" flips a static key; docs/bench/2026-11-29-stale-int3.md).
+# The kernel then finds no patch in progress and oopses on an int3 that memory no longer holds.
+# The Oops's Code: line shows memory, the trapping int3 just before <..>: when that byte is not cc,
+# the guest never executed it. Prints what it found in the console log CONSOLE (CR LF already made
+# LF), or nothing.
 stale_int3_trap() {
     awk '/int3: [0-9a-f]+ \[#[0-9]+\]/ {oops = 1}
          oops && /RIP: / {rip = $0; sub(/^.*RIP: [0-9a-f]+:/, "", rip)}
