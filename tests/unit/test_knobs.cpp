@@ -10,8 +10,8 @@ using namespace rcu_unload;
 using rcu_unload::test::FakeSysfs;
 using Values = std::vector<std::string>;
 
-TEST_CASE("the knob list is the four runtime RCU knobs, the last one optional") {
-  REQUIRE(unload_knobs().size() == 4);
+TEST_CASE("the knob list is the five runtime RCU knobs, the wake-up one optional") {
+  REQUIRE(unload_knobs().size() == 5);
   CHECK(unload_knobs()[0].path == "/sys/kernel/rcu_expedited");
   CHECK(unload_knobs()[0].value == "1");
   CHECK(unload_knobs()[1].path == "/sys/module/rcutree/parameters/jiffies_till_first_fqs");
@@ -20,6 +20,9 @@ TEST_CASE("the knob list is the four runtime RCU knobs, the last one optional") 
   CHECK(unload_knobs()[2].value == "1");
   CHECK(unload_knobs()[3].path == "/sys/module/rcutree/parameters/rcu_normal_wake_from_gp");
   CHECK(unload_knobs()[3].optional);
+  CHECK(unload_knobs()[4].path == "/sys/module/rcutree/parameters/rcu_divisor");
+  CHECK(unload_knobs()[4].value == "0");
+  CHECK_FALSE(unload_knobs()[4].optional);
 }
 
 TEST_CASE("a knob guard sets the knobs and restores the old values") {
@@ -27,9 +30,9 @@ TEST_CASE("a knob guard sets the knobs and restores the old values") {
   auto files = sys.files();
   auto guard = KnobGuard::apply(files, unload_knobs());
   REQUIRE(guard);
-  CHECK(sys.all() == Values{"1", "0", "1", "1"});
+  CHECK(sys.all() == Values{"1", "0", "1", "1", "0"});
   CHECK(guard->restore().empty());
-  CHECK(sys.all() == Values{"7", "7", "7", "7"});
+  CHECK(sys.all() == Values{"7", "7", "7", "7", "7"});
   sys.set(kUnloadKnobs[0].path, "5");  // restoring twice must not write again
   CHECK(guard->restore().empty());
   CHECK(sys.get(kUnloadKnobs[0].path) == "5");
@@ -41,9 +44,9 @@ TEST_CASE("a knob guard restores when it goes out of scope, also after being mov
     auto guard = KnobGuard::apply(sys.files(), unload_knobs());
     REQUIRE(guard);
     KnobGuard moved(std::move(*guard));
-    CHECK(sys.all() == Values{"1", "0", "1", "1"});
+    CHECK(sys.all() == Values{"1", "0", "1", "1", "0"});
   }
-  CHECK(sys.all() == Values{"3", "3", "3", "3"});
+  CHECK(sys.all() == Values{"3", "3", "3", "3", "3"});
 }
 
 TEST_CASE("a missing knob is an error naming it, and the knobs set before it are restored") {
@@ -82,7 +85,8 @@ TEST_CASE("a spec names every knob group with +knobs, or some with +GROUP, each 
   CHECK(parse_strategy_spec("kick+expedited")->knobs == 1U);
   CHECK(parse_strategy_spec("kick+fqs+expedited")->knobs == 3U);
   CHECK(parse_strategy_spec("kick+fqs+expedited")->text() == "kick+expedited+fqs");
-  CHECK(parse_strategy_spec("kick+expedited+fqs+wake")->text() == "kick+knobs");
+  CHECK(parse_strategy_spec("kick+expedited+fqs+wake")->text() == "kick+expedited+fqs+wake");
+  CHECK(parse_strategy_spec("kick+expedited+fqs+wake+batch")->text() == "kick+knobs");
   CHECK_FALSE(parse_strategy_spec("kick+fqs+fqs"));
   CHECK_FALSE(parse_strategy_spec("kick+knobs+wake"));
   CHECK_FALSE(parse_strategy_spec("kick+bogus"));
@@ -96,7 +100,7 @@ TEST_CASE("an optional knob missing on this kernel is left out of +knobs, but +G
   std::filesystem::remove(sys.path(kUnloadKnobs[3].path));
   auto all = present_knobs(sys.files(), kAllKnobs);
   REQUIRE(all);
-  CHECK(all->size() == 3);
+  CHECK(all->size() == kUnloadKnobs.size() - 1);
   auto wake = present_knobs(sys.files(), 4U);
   REQUIRE_FALSE(wake);
   CHECK_THAT(wake.error(), Catch::Contains("rcu_normal_wake_from_gp"));

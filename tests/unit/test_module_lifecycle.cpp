@@ -364,7 +364,7 @@ TEST_CASE("+expedite switches the expediter on for the removal only and records 
   CHECK(measured(out.results.cycles[1], "expedite_rounds") == 7);
   CHECK(measured(out.results.cycles[1], "expedite_ipis") == 6);
   CHECK(measured(out.results.cycles[4], "expedite_busy_ns") == 5000);
-  CHECK(sys.all() == std::vector<std::string>(4, "5"));
+  CHECK(sys.all() == std::vector<std::string>(kUnloadKnobs.size(), "5"));
 
   ForeignHarness none;
   auto refused = none.run({"plain+expedite"}, 1);
@@ -434,7 +434,7 @@ TEST_CASE("knobs survive a harness that dies while they are set: the next start 
   REQUIRE(recovered);
   REQUIRE(*recovered);
   CHECK(contains(**recovered, "restored"));
-  CHECK(sys.all() == std::vector<std::string>(4, "5"));
+  CHECK(sys.all() == std::vector<std::string>(kUnloadKnobs.size(), "5"));
   CHECK_FALSE(std::filesystem::exists(files.state_file()));
   CHECK_FALSE(recover_knobs(files));
 
@@ -445,7 +445,7 @@ TEST_CASE("knobs survive a harness that dies while they are set: the next start 
     CHECK(guard->restore().empty());
   }
   CHECK_FALSE(std::filesystem::exists(files.state_file()));
-  CHECK(sys.all() == std::vector<std::string>(4, "5"));
+  CHECK(sys.all() == std::vector<std::string>(kUnloadKnobs.size(), "5"));
 }
 
 TEST_CASE("a fault signal's handler writes the knobs back (async-signal-safe)") {
@@ -455,7 +455,7 @@ TEST_CASE("a fault signal's handler writes the knobs back (async-signal-safe)") 
   REQUIRE(guard);
   CHECK(sys.get(kUnloadKnobs[1].path) == "0");
   run_emergency_actions();
-  CHECK(sys.all() == std::vector<std::string>(4, "5"));
+  CHECK(sys.all() == std::vector<std::string>(kUnloadKnobs.size(), "5"));
 }
 
 TEST_CASE("guards alive together keep their own fault-handler slots") {
@@ -471,17 +471,17 @@ TEST_CASE("guards alive together keep their own fault-handler slots") {
     CHECK(trace.get(kUnloadKnobs[1].path) == "0");
     CHECK(rcu.get(kUnloadKnobs[1].path) == "0");
     run_emergency_actions();  // before: the second guard's slots were the first's
-    CHECK(trace.all() == std::vector<std::string>(4, "5"));
-    CHECK(rcu.all() == std::vector<std::string>(4, "6"));
+    CHECK(trace.all() == std::vector<std::string>(kUnloadKnobs.size(), "5"));
+    CHECK(rcu.all() == std::vector<std::string>(kUnloadKnobs.size(), "6"));
   }
   SECTION("the second restored: the first's slots stay armed") {
     {
       auto second = KnobGuard::apply(rcu_files, unload_knobs());
       REQUIRE(second);
     }
-    CHECK(rcu.all() == std::vector<std::string>(4, "6"));
+    CHECK(rcu.all() == std::vector<std::string>(kUnloadKnobs.size(), "6"));
     run_emergency_actions();  // before: the second's restore disarmed every slot
-    CHECK(trace.all() == std::vector<std::string>(4, "5"));
+    CHECK(trace.all() == std::vector<std::string>(kUnloadKnobs.size(), "5"));
   }
   CHECK(first->restore().empty());
 }
@@ -495,7 +495,7 @@ TEST_CASE("a guard refuses to change anything when the fault handler has no room
   emergency_release(taken, kExpediterSlot - 2);
   REQUIRE_FALSE(refused);
   CHECK(contains(refused.error(), "no room"));
-  CHECK(sys.all() == std::vector<std::string>(4, "5"));
+  CHECK(sys.all() == std::vector<std::string>(kUnloadKnobs.size(), "5"));
   auto guard = KnobGuard::apply(files, unload_knobs());  // the refused claim gave nothing away
   CHECK(guard);
 }

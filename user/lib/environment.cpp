@@ -92,6 +92,8 @@ constexpr const char* kKnobPaths[] = {
     "/sys/module/rcutree/parameters/jiffies_till_first_fqs",
     "/sys/module/rcutree/parameters/jiffies_till_next_fqs",
     "/sys/module/rcutree/parameters/rcu_normal_wake_from_gp",
+    "/sys/module/rcutree/parameters/rcu_divisor",
+    "/sys/module/rcutree/parameters/blimit",
     "/sys/module/rcutree/parameters/use_softirq",
     "/sys/module/rcutree/parameters/rcu_kick_kthreads",
     "/sys/module/rcupdate/parameters/rcu_expedited",

@@ -156,7 +156,8 @@ ModuleState read_module_state(const std::string& name, const std::string& sysfs_
     for (std::size_t from = 0; from < text->size();) {
       auto end = std::min(text->find('\n', from), text->size());
       const std::string_view line(text->data() + from, end - from);
-      if (line.substr(0, name.size() + 1) == name + " ") state.permanent = line.find(" [permanent],") != std::string_view::npos;
+      if (line.substr(0, name.size() + 1) == name + " ")
+        state.permanent = line.find(" [permanent],") != std::string_view::npos;
       from = end + 1;
     }
   }
@@ -167,7 +168,8 @@ std::string explain_remove_failure(const std::string& module, int rc, const Modu
   const auto what = fmt::format("unloading failed: {} (module {})", errno_words(rc), module);
   if (state.initstate == "builtin") return what + ": it is built into the kernel and cannot be unloaded";
   if (rc == -ENOENT) return what + ": it is not loaded";
-  if (state.permanent) return what + ": it has no exit function, so the kernel never unloads it: it stays loaded until reboot";
+  if (state.permanent)
+    return what + ": it has no exit function, so the kernel never unloads it: it stays loaded until reboot";
   if (rc == -EWOULDBLOCK || rc == -EBUSY || rc == -EAGAIN) {
     if (!state.holders.empty()) {
       std::string list;

@@ -11,7 +11,7 @@
 namespace rcu_unload {
 
 // What a strategy spec names, NAME+GROUP; NAME+knobs is every group.
-inline constexpr std::array<std::string_view, 3> kKnobGroups = {"expedited", "fqs", "wake"};
+inline constexpr std::array<std::string_view, 4> kKnobGroups = {"expedited", "fqs", "wake", "batch"};
 using KnobSet = unsigned;  // bit i: kKnobGroups[i]
 inline constexpr KnobSet kAllKnobs = (1U << kKnobGroups.size()) - 1;
 
@@ -23,13 +23,16 @@ struct Knob {
 };
 
 // The only list of knobs: an expedited synchronize_rcu() in free_module() (and in
-// ftrace_release_mod()), the fastest force-quiescent-state scans, and (6.9 on) synchronize_rcu()
-// callers woken by the grace-period kthread itself rather than through a callback.
-inline constexpr std::array<Knob, 4> kUnloadKnobs = {{
+// ftrace_release_mod()), the fastest force-quiescent-state scans, (6.9 on) synchronize_rcu()
+// callers woken by the grace-period kthread itself rather than through a callback, and a CPU's
+// ready callbacks invoked in one rcu_do_batch() (a busy CPU otherwise stops at max(blimit,
+// pending >> rcu_divisor) and leaves the rest to the next softirq, often ksoftirqd's).
+inline constexpr std::array<Knob, 5> kUnloadKnobs = {{
     {0, "/sys/kernel/rcu_expedited", "1"},
     {1, "/sys/module/rcutree/parameters/jiffies_till_first_fqs", "0"},
     {1, "/sys/module/rcutree/parameters/jiffies_till_next_fqs", "1"},
     {2, "/sys/module/rcutree/parameters/rcu_normal_wake_from_gp", "1", true},
+    {3, "/sys/module/rcutree/parameters/rcu_divisor", "0"},
 }};
 
 // Reads and writes knob files below a root directory ("" for the real /sys; tests use a temp dir).
