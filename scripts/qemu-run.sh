@@ -10,9 +10,10 @@
 # splat (Oops, BUG:, WARNING:, panic, RCU stall, ...); 126 if QEMU failed or the EXIT marker is
 # missing; 2 on bad usage. A boot lost to QEMU's stale translation of patched kernel text (an
 # int3 Oops where memory holds no int3) is booted again, at most RCU_UNLOAD_QEMU_STALE_RETRIES
-# (default 2) times, the lost console kept beside the log. --verbose copies the console to stderr as it runs; without it, the
-# console lines that start with `rcu-unload` (the guest's init line, the harness's progress with
-# run --verbose, its warnings and errors, the job's own lines) reach stderr as the guest prints them.
+# (default 2) times, the lost console kept beside the log. --verbose copies the console to stderr
+# as it runs; without it, the console lines that start with `rcu-unload` (the guest's init line,
+# the harness's progress with run --verbose, its warnings and errors, the job's own lines) reach
+# stderr as the guest prints them.
 # The CPU model is RCU_UNLOAD_QEMU_CPU, default max,-cx16 (why: at the qemu command below).
 set -euo pipefail
 # shellcheck source=common.sh
