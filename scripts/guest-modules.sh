@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # guest-modules.sh KERNEL-DIR OUT-DIR [MODULE...]
 # The kernel's own modules a guest carries so the harness can time them (`rcu-unload run --module
-# NAME`): each MODULE (default: fuse overlay squashfs nf_conntrack bridge vrf; vrf has no exit
-# function, for the harness's refusal) with every module it
+# NAME`): each MODULE (default: the list below, the only one; vrf has no exit function, for the
+# harness's refusal) with every module it
 # depends on (modules.dep) or asks for beforehand or after (modules.softdep, an alias resolved
 # through modules.alias: libcrc32c's crc32c on 6.12), copied from the kernel's unpacked tree (KERNEL-DIR/root/lib/modules/<release>,
 # compressed as Debian ships them: .ko on 6.1, .ko.xz on 6.12) to OUT-DIR/lib/modules/<release>,

@@ -7,6 +7,7 @@
 
 #include <ctime>
 
+#include "rcu_unload/knobs.hpp"
 #include "rcu_unload/system_info.hpp"
 #include "rcu_unload/text.hpp"
 
@@ -19,16 +20,6 @@ namespace rcu_unload {
 const char* harness_version() { return RCU_UNLOAD_VERSION; }
 
 namespace {
-
-// Calls f(line) for every line of text.
-template <class F>
-void for_each_line(std::string_view text, F&& f) {
-  while (!text.empty()) {
-    auto end = text.find('\n');
-    f(std::string(text.substr(0, end)));
-    text = end == std::string_view::npos ? std::string_view{} : text.substr(end + 1);
-  }
-}
 
 std::string first_line(const std::string& path) {
   auto text = read_text_file(path);
@@ -85,14 +76,9 @@ std::string cpu_model(const std::string& cpuinfo, bool& hypervisor) {
   return model;
 }
 
-// The RCU knobs the harness reads or sets, and the boot-time ones that shape an unload.
-constexpr const char* kKnobPaths[] = {
-    "/sys/kernel/rcu_expedited",
+// Beside the knobs +knobs sets (kUnloadKnobs), the RCU knobs that shape an unload.
+constexpr const char* kOtherKnobPaths[] = {
     "/sys/kernel/rcu_normal",
-    "/sys/module/rcutree/parameters/jiffies_till_first_fqs",
-    "/sys/module/rcutree/parameters/jiffies_till_next_fqs",
-    "/sys/module/rcutree/parameters/rcu_normal_wake_from_gp",
-    "/sys/module/rcutree/parameters/rcu_divisor",
     "/sys/module/rcutree/parameters/blimit",
     "/sys/module/rcutree/parameters/use_softirq",
     "/sys/module/rcutree/parameters/rcu_kick_kthreads",
@@ -139,10 +125,12 @@ Facts read_environment(const std::string& root) {
   const long cpus = sysconf(_SC_NPROCESSORS_ONLN);
   add("cpus", root.empty() ? std::to_string(cpus) : first_line(root + "/sys/devices/system/cpu/online"));
   add("cpus_online", first_line(root + "/sys/devices/system/cpu/online"));
-  for (const char* path : kKnobPaths) {
-    auto value = first_line(root + path);
-    if (!value.empty()) add(std::string("knob:") + path, value);
-  }
+  const auto add_knob = [&](std::string_view path) {
+    auto value = first_line(root + std::string(path));
+    if (!value.empty()) add("knob:" + std::string(path), value);
+  };
+  for (const auto& knob : kUnloadKnobs) add_knob(knob.path);
+  for (const char* path : kOtherKnobPaths) add_knob(path);
   add("taint", first_line(root + "/proc/sys/kernel/tainted"));
   add("lockdown", first_line(root + "/sys/kernel/security/lockdown"));
   add("module_sig_enforce", first_line(root + "/sys/module/module/parameters/sig_enforce"));

@@ -152,15 +152,10 @@ ModuleState read_module_state(const std::string& name, const std::string& sysfs_
   std::sort(state.holders.begin(), state.holders.end());
   // "name size refcount deps|-|[permanent], state address": the kernel's own word for a module
   // delete_module refuses for good.
-  if (auto text = read_text_file(sysfs_root + "/proc/modules")) {
-    for (std::size_t from = 0; from < text->size();) {
-      auto end = std::min(text->find('\n', from), text->size());
-      const std::string_view line(text->data() + from, end - from);
-      if (line.substr(0, name.size() + 1) == name + " ")
-        state.permanent = line.find(" [permanent],") != std::string_view::npos;
-      from = end + 1;
-    }
-  }
+  if (auto text = read_text_file(sysfs_root + "/proc/modules"))
+    for_each_line(*text, [&](const std::string& line) {
+      if (starts_with(line, name + " ")) state.permanent = line.find(" [permanent],") != std::string::npos;
+    });
   return state;
 }
 
