@@ -9,6 +9,8 @@ source "$(dirname "$0")/common.sh"
 packages=(
     # harness and tests
     g++ make cmake pkg-config libkmod-dev libcli11-dev nlohmann-json3-dev libfmt-dev catch2
+    # a module file's ELF image before loading it, decompressed as libkmod would
+    liblzma-dev libzstd-dev zlib1g-dev
     gnuplot-nox
     # the libFuzzer targets (make fuzzers): clang with its compiler-rt (fuzzer, ASan, UBSan)
     clang libclang-rt-14-dev

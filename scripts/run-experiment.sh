@@ -10,7 +10,7 @@
 #                   "rcu_unload: REGEX"
 #   fault:REGEX     the same for a fault injected at load (fail_after=K): -ENOMEM instead of -EINVAL
 #   error:REGEX     the harness refuses the run (exit status 1), saying why in a line
-#                   "rcu-unload: [error: ]REGEX"
+#                   "rcu-unload: [error: ]REGEX", and nothing stays loaded
 #   unsafe:allowed  (unsafe-none, allow_unsafe=1) the premature unload is caught: a kernel crash,
 #                   or the harness's report of callbacks left pending; never a pass
 #   unsafe:detected the kernel itself reports it (KASAN or an oops; the DEBUG kernel)
@@ -223,6 +223,8 @@ case $check in
         ((rc == 1)) || finish "$(boot_word "$rc" no-error)" "expected the harness to refuse the run (exit 1), boot status $rc"
         grep -qE "^rcu-unload: (error: )?${check#error:}" "$console" ||
             finish no-error "no 'rcu-unload:' line matching '${check#error:}'"
+        # A refused run loads nothing (guest-run.sh's job names what stayed loaded).
+        ! grep -q '^rcu-unload job: left loaded:' "$console" || finish left-loaded "$(grep -m1 '^rcu-unload job: left loaded:' "$console")"
         ;;
     unsafe:allowed)
         # A crash at once (125), or, where freed module text is unmapped lazily (Debian's kernels),

@@ -46,6 +46,10 @@ struct FakeIndex final : ModuleIndex {
     if (it == files.end()) return error("No such file or directory (-2)");
     return it->second;
   }
+  std::set<std::string> without_exit;  // paths of modules with an init but no exit function
+  Result<ModuleEntryPoints> entry_points(const std::string& path) override {
+    return ModuleEntryPoints{true, without_exit.count(path) == 0};
+  }
   int probe(const std::string& name) override {
     probed.push_back(name);
     return probe_error.count(name) ? probe_error[name] : 0;
@@ -168,6 +172,57 @@ TEST_CASE("a module name is resolved through modules.dep, a path is taken as giv
   auto no_file = resolve_module("/nowhere/fuse.ko", index);
   REQUIRE_FALSE(no_file);
   CHECK(contains(no_file.error(), "does not exist"));
+}
+
+TEST_CASE("a module without an exit function is refused before anything is loaded") {
+  FakeIndex index;
+  index.add("/m/vrf.ko", "vrf", "libcrc32c");
+  index.dep["vrf"] = "/m/vrf.ko";
+  index.without_exit.insert("/m/vrf.ko");
+  auto file = resolve_module("vrf", index);
+  REQUIRE_FALSE(file);
+  CHECK(file.error() ==
+        "module vrf (/m/vrf.ko) has an init function but no exit function: the kernel could never unload it, so it "
+        "is not loaded");
+  CHECK(index.probed.empty());
+}
+
+TEST_CASE("a module file's entry points are read from its ELF symbols, compressed or not") {
+  const std::string dir = RCU_UNLOAD_ELF_FIXTURES;
+  for (const char* suffix : {".ko", ".ko.xz", ".ko.zst", ".ko.gz"}) {
+    INFO(suffix);
+    auto with = read_module_image(dir + "/with_exit" + suffix);
+    REQUIRE(with);
+    auto entry = module_entry_points(*with);
+    REQUIRE(entry);
+    CHECK(entry->init);
+    CHECK(entry->exit);
+    CHECK_FALSE(entry->never_unloads());
+    auto without = read_module_image(dir + "/without_exit" + suffix);
+    REQUIRE(without);
+    entry = module_entry_points(*without);
+    REQUIRE(entry);
+    CHECK(entry->init);
+    CHECK_FALSE(entry->exit);  // referenced, not defined
+    CHECK(entry->never_unloads());
+  }
+  auto plain = read_module_image(dir + "/with_exit.ko");
+  REQUIRE(plain);
+  CHECK(module_entry_points("not an object").error() == "not an ELF file");
+  // Every truncation of a real object is refused or read, never read past its end.
+  for (std::size_t size = 0; size < plain->size(); size += 7) (void)module_entry_points(plain->substr(0, size));
+  CHECK(module_entry_points(plain->substr(0, 64)).error() == "ELF section headers past the end of the file");
+
+  std::string cut = read_text_file(dir + "/with_exit.ko.xz").value();
+  cut.resize(cut.size() / 2);
+  const std::string truncated =
+      (std::filesystem::temp_directory_path() / fmt::format("rcu-unload-truncated-{}.ko.xz", getpid())).string();
+  std::ofstream(truncated, std::ios::binary) << cut;
+  auto bad = read_module_image(truncated);
+  std::filesystem::remove(truncated);
+  REQUIRE_FALSE(bad);
+  CHECK(contains(bad.error(), "xz: corrupt or truncated"));
+  CHECK_FALSE(read_module_image(dir + "/missing.ko"));
 }
 
 TEST_CASE("the module's name is its .modinfo name, not its file's (a renamed copy of rcu_unload.ko)") {

@@ -91,6 +91,11 @@ Result<ModuleFile> resolve_module(const std::string& spec, ModuleIndex& index) {
       }
   }
   if (file.name.empty()) file.name = module_name_from_path(file.path);
+  // Unreadable: the kernel has the last word, and a removal it refuses is explained then.
+  if (auto entry = index.entry_points(file.path); entry && entry->never_unloads())
+    return error(fmt::format("module {} ({}) has an init function but no exit function: the kernel could never "
+                             "unload it, so it is not loaded",
+                             file.name, file.path));
   return file;
 }
 
@@ -250,6 +255,12 @@ Result<std::vector<std::pair<std::string, std::string>>> KmodIndex::modinfo(cons
   kmod_module_unref(mod);
   if (rc < 0) return error(fmt::format("{} (a compressed module needs a libkmod with that compression)", errno_words(rc)));
   return pairs;
+}
+
+Result<ModuleEntryPoints> KmodIndex::entry_points(const std::string& path) {
+  auto image = read_module_image(path);
+  if (!image) return error(image.error());
+  return module_entry_points(*image);
 }
 
 int KmodIndex::probe(const std::string& name) {

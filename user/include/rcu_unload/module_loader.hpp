@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "rcu_unload/kernel_interfaces.hpp"
+#include "rcu_unload/module_elf.hpp"
 
 namespace rcu_unload {
 
@@ -41,6 +42,8 @@ struct ModuleIndex {
   virtual std::optional<std::string> lookup(const std::string& name) = 0;
   // The .modinfo key=value pairs of a module file (decompressed as needed); an error if unreadable.
   virtual Result<std::vector<std::pair<std::string, std::string>>> modinfo(const std::string& path) = 0;
+  // Whether the module file has an init and an exit function (its ELF symbols); an error if unreadable.
+  virtual Result<ModuleEntryPoints> entry_points(const std::string& path) = 0;
   // Whether the running kernel has `name` built in (modules.builtin).
   virtual bool is_builtin(const std::string& /*name*/) { return false; }
   // Loads a module by name with its own dependencies (libkmod's probe, already loaded ones skipped).
@@ -53,7 +56,8 @@ std::string module_name_from_path(const std::string& path);
 // Whether SPEC names a file (has a '/' or a .ko[.xz|.zst|.gz] suffix) rather than a module name.
 bool looks_like_path(const std::string& spec);
 
-// PATH or NAME as `run --module` takes it; an error says what was looked for and where.
+// PATH or NAME as `run --module` takes it; an error says what was looked for and where, and refuses a
+// module the kernel could never unload (an init function but no exit function) before it is loaded.
 Result<ModuleFile> resolve_module(const std::string& spec, ModuleIndex& index);
 
 // Loads each dependency of `module` through the index's probe (and theirs), left loaded afterwards.
@@ -92,6 +96,7 @@ class KmodIndex final : public ModuleIndex {
   std::optional<std::string> lookup(const std::string& name) override;
   bool is_builtin(const std::string& name) override;
   Result<std::vector<std::pair<std::string, std::string>>> modinfo(const std::string& path) override;
+  Result<ModuleEntryPoints> entry_points(const std::string& path) override;
   int probe(const std::string& name) override;
   std::string tree() const override;
 
