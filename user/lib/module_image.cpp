@@ -14,7 +14,7 @@ namespace rcu_unload {
 
 namespace {
 
-// Far above any module (Debian's largest, amdgpu, is 20 MB unpacked): a bound on a corrupt file.
+// Far above any module: a bound on what a corrupt or hostile file may unpack to.
 constexpr std::size_t kMaxImage = std::size_t{1} << 30;
 constexpr std::size_t kChunk = std::size_t{1} << 20;
 
