@@ -8,7 +8,8 @@
 # compressed as Debian ships them: .ko on 6.1, .ko.xz on 6.12) to OUT-DIR/lib/modules/<release>,
 # with modules.builtin and a modules.dep made by depmod over that subset. A MODULE the kernel has
 # built in or lacks is left out with a message. The tree's own modules.dep is made first if it has
-# none (depmod, from the Debian package kmod). Prints OUT-DIR; remade only when missing.
+# none (depmod, from the Debian package kmod). Also OUT-DIR/unknown-symbol/nf_conntrack.ko, a copy
+# that no longer names its dependencies (below). Prints OUT-DIR; remade only when missing.
 set -euo pipefail
 # shellcheck source=common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -30,7 +31,7 @@ if [[ ! -d $tree/kernel ]]; then
 fi
 need_cmd depmod kmod
 stamp=$out/.modules
-recipe="v2 ${wanted[*]}" # v2: softdeps
+recipe="v3 ${wanted[*]}" # v2: softdeps; v3: unknown-symbol/
 if [[ -f $stamp && $(<"$stamp") == "$recipe" ]]; then
     echo "$out"
     exit 0
@@ -96,5 +97,28 @@ for f in modules.builtin modules.builtin.modinfo modules.order; do
     [[ ! -f $tree/$f ]] || cp "$tree/$f" "$dest/$f"
 done
 depmod -b "$out" "$release" || die "depmod over the guest's modules in $out failed"
+# unknown-symbol/nf_conntrack.ko: nf_conntrack with its .modinfo depends= blanked and its signature
+# stripped (the kernel rejects a signed module whose signature no longer matches), so that loading it
+# by path fails on the symbols of the modules it no longer names: the harness's unknown-symbol error
+# on a real kernel (qemu.module.unknown-symbol).
+conntrack=$(find "$dest" -name 'nf_conntrack.ko*' -print -quit)
+if [[ -n $conntrack ]]; then
+    need_cmd perl perl
+    mkdir -p "$out/unknown-symbol"
+    case $conntrack in
+        *.xz) xz -dc "$conntrack" ;;
+        *.zst) zstd -qdc "$conntrack" ;;
+        *.gz) gzip -dc "$conntrack" ;;
+        *) cat "$conntrack" ;;
+    esac | perl -e '
+        local $/; my $m = <STDIN>;
+        my $magic = "~Module signature appended~\n";
+        if (substr($m, -length $magic) eq $magic) {
+            my $sig_len = unpack("N", substr($m, -length($magic) - 4, 4));
+            $m = substr($m, 0, length($m) - length($magic) - 12 - $sig_len);
+        }
+        $m =~ s/(?<=\0)depends=([^\0]*)/"depends=" . ("\0" x length($1))/e or die "no depends= in its .modinfo\n";
+        print $m;' >"$out/unknown-symbol/nf_conntrack.ko" || die "making unknown-symbol/nf_conntrack.ko from $conntrack failed"
+fi
 echo "$recipe" >"$stamp"
 echo "$out"

@@ -66,7 +66,7 @@ case $check in
 esac
 # MODULE:SPEC,...: another module than rcu_unload, which enqueues no callbacks (callbacks 0).
 module=''
-if [[ $specs =~ ^([A-Za-z0-9_.-]+):(.+)$ ]]; then
+if [[ $specs =~ ^([A-Za-z0-9_./-]+):(.+)$ ]]; then
     module=${BASH_REMATCH[1]} specs=${BASH_REMATCH[2]} callbacks=0
 fi
 [[ $check != sigkill:* || -n $module ]] || die "--check $check needs specs MODULE:..."

@@ -287,11 +287,11 @@ class Session {
     if (rc < 0) {
       removed(0);
       auto lines = env_.records.take_diagnostics();
-      auto message = where(fmt::format("loading with '{}' failed: {}", options, errno_text(rc)));
       // The explanation when it says more than the errno (a missing symbol, already loaded, ...).
-      if (auto why = env_.module.explain_insert_failure(rc, lines);
-          why != fmt::format("loading {} failed: {}", env_.module.name(), errno_text(rc)))
-        message += "; " + why;
+      auto why = env_.module.explain_insert_failure(rc, lines);
+      auto message = where(why != fmt::format("loading {} failed: {}", env_.module.name(), errno_text(rc))
+                               ? (options.empty() ? why : fmt::format("{} (options '{}')", why, options))
+                               : fmt::format("loading with '{}' failed: {}", options, errno_text(rc)));
       for (const auto& line : lines) message += "\n  module log: " + line;
       results_.errors.push_back(std::move(message));
       return false;
