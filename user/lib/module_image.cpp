@@ -79,16 +79,35 @@ Result<std::string> gunzip(const std::string& in) {
   }
 }
 
+Result<std::string> as_is(const std::string& in) { return in; }
+
+// The module file names the kernel's tools know, each with how to unpack it; the compressed ones
+// first, since they end in ".ko" + more.
+struct ModuleFormat {
+  std::string_view suffix;
+  Result<std::string> (*unpack)(const std::string&);
+};
+constexpr ModuleFormat kModuleFormats[] = {
+    {".ko.xz", unxz}, {".ko.zst", unzstd}, {".ko.gz", gunzip}, {".ko", as_is}};
+
+const ModuleFormat* format_of(std::string_view filename) {
+  for (const auto& format : kModuleFormats)
+    if (ends_with(filename, format.suffix)) return &format;
+  return nullptr;
+}
+
 }  // namespace
+
+std::optional<std::string_view> module_file_suffix(std::string_view filename) {
+  if (const auto* format = format_of(filename)) return format->suffix;
+  return std::nullopt;
+}
 
 Result<std::string> read_module_image(const std::string& path) {
   auto read = read_text_file(path);  // binary-safe: no newline translation on Linux
   if (!read) return error(fmt::format("cannot open {}: {}", path, std::strerror(errno)));
-  const std::string& data = *read;
-  if (ends_with(path, ".ko.xz")) return unxz(data);
-  if (ends_with(path, ".ko.zst")) return unzstd(data);
-  if (ends_with(path, ".ko.gz")) return gunzip(data);
-  return data;
+  const auto* format = format_of(path);
+  return format ? format->unpack(*read) : *read;
 }
 
 }  // namespace rcu_unload

@@ -20,8 +20,6 @@ namespace {
 
 std::string errno_words(int rc) { return fmt::format("{} ({})", std::strerror(-rc), rc); }
 
-constexpr std::string_view kModuleSuffixes[] = {".ko.xz", ".ko.zst", ".ko.gz", ".ko"};
-
 }  // namespace
 
 std::string ModuleBackend::explain_insert_failure(int rc, const std::vector<std::string>& log_lines) {
@@ -47,19 +45,13 @@ std::optional<std::string> preflight_problem(const PreflightFacts& f) {
 
 std::string module_name_from_path(const std::string& path) {
   std::string base = std::filesystem::path(path).filename().string();
-  for (auto suffix : kModuleSuffixes)
-    if (ends_with(base, suffix)) {
-      base.resize(base.size() - suffix.size());
-      break;
-    }
+  if (auto suffix = module_file_suffix(base)) base.resize(base.size() - suffix->size());
   std::replace(base.begin(), base.end(), '-', '_');
   return base;
 }
 
 bool looks_like_path(const std::string& spec) {
-  if (spec.find('/') != std::string::npos) return true;
-  return std::any_of(std::begin(kModuleSuffixes), std::end(kModuleSuffixes),
-                     [&](std::string_view s) { return ends_with(spec, s); });
+  return spec.find('/') != std::string::npos || module_file_suffix(spec).has_value();
 }
 
 Result<ModuleFile> resolve_module(const std::string& spec, ModuleIndex& index) {
