@@ -81,6 +81,9 @@ ru_u64 ru_now_ns(void);
 void ru_sleep_us(unsigned int min_us, unsigned int max_us);
 void ru_delay_us(unsigned int us);
 void ru_cond_resched(void);
+/* Gives the CPU to any other runnable task; a context switch even when none is. */
+void ru_yield(void);
+void ru_cpu_relax(void);
 /* Not declared noreturn: objtool cannot see that across objects. */
 void ru_bug(const char *why);
 

@@ -221,6 +221,16 @@ void ru_cond_resched(void)
 	cond_resched();
 }
 
+void ru_yield(void)
+{
+	yield();
+}
+
+void ru_cpu_relax(void)
+{
+	cpu_relax();
+}
+
 static int stop_machine_nop(void *unused)
 {
 	return 0;

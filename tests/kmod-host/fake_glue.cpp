@@ -444,6 +444,17 @@ extern "C" void ru_cond_resched(void)
 	the().cond_rescheds++;
 }
 
+extern "C" void ru_yield(void)
+{
+	the().yields++;
+}
+
+extern "C" void ru_cpu_relax(void)
+{
+	the().relaxes++;
+	fake::advance_clock(1000);
+}
+
 extern "C" void ru_bug(const char *why)
 {
 	fake::die(why);

@@ -1,7 +1,8 @@
 // A user-space kernel for the module's C++ core: implements every function of kmod/glue.h
 // (fake_glue.cpp) and lets a test set the kernel up, script the simulated RCU and read back
 // what the core did. Single-threaded and deterministic: nothing runs unless the core or
-// the test calls it, and time moves only when something sleeps or delays.
+// the test calls it, and time moves only when something sleeps, delays or spins (a
+// cpu_relax() is 1 us).
 #pragma once
 
 #include <cstdint>
@@ -115,6 +116,7 @@ struct world {
 
 	ru_u64 now_ns = boot_ns;
 	unsigned sleeps = 0, delays = 0, cond_rescheds = 0, stop_machines = 0;
+	unsigned yields = 0, relaxes = 0;
 	std::function<void()> on_sleep; // called after each ru_sleep_us()
 
 	// ru_thread_start(): the `fail_thread_at`-th call (1-based; 0: none) returns thread_error.

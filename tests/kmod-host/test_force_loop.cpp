@@ -155,6 +155,36 @@ TEST_CASE("kicks are counted only where the round kicks", "[force][kick]")
 	CHECK(world.logs.empty());
 }
 
+TEST_CASE("a kicked round is paced by a yield and a spin that ends with the wait, others sleep",
+	  "[force][kick]")
+{
+	const ru_strategy_index strategy = GENERATE(RU_STRATEGY_kick, RU_STRATEGY_force_qs_own);
+	CAPTURE(host::strategy_name(strategy));
+	fake::world &world = host::boot(fake::kernel::preempt());
+	fake::flavor_sim &rcu = world.flavor(RU_FLAVOR_vanilla);
+	rcu.gp_at_expedite = fake::never;
+	rcu.gp_at_kick = fake::never;
+	rcu.natural_gp_ns = 1257 * us; // out of step with the 100 us rounds
+	host::module module(host::params_for(strategy));
+	REQUIRE(module.err() == 0);
+	const unsigned sleeps_before = world.sleeps;
+	const fake::exit_record &exit = module.unload();
+
+	REQUIRE(exit.invoked == 1000);
+	REQUIRE(exit.rounds > 1);
+	if (strategy == RU_STRATEGY_kick) {
+		CHECK(world.yields == exit.rounds);
+		CHECK(world.sleeps == sleeps_before);
+		// The grace period ended inside a spin, and the wait with it.
+		CHECK(exit.wait_ns > (exit.rounds - 1) * 100 * us);
+		CHECK(exit.wait_ns < exit.rounds * 100 * us);
+	} else {
+		CHECK(world.yields == 0);
+		CHECK(world.sleeps - sleeps_before == exit.rounds);
+		CHECK(exit.wait_ns == exit.rounds * 100 * us);
+	}
+}
+
 TEST_CASE("force_steps selects the pushes of each round", "[force]")
 {
 	const unsigned steps = GENERATE(range(0u, static_cast<unsigned>(RU_FORCE_ALL) + 1));
