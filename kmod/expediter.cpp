@@ -68,8 +68,8 @@ int expedite_loop(void *)
 		}
 		add(state.stats.rounds, 1);
 		add(state.stats.busy_ns, ru_now_ns() - start);
-		const unsigned int interval_us = load(state.interval_us);
-		ru_sleep_us(interval_us, interval_us + interval_us / 2);
+		pause_after_round(done.kicked, load(state.interval_us),
+				  [] { return !load(state.on); });
 	}
 	end_period(false);
 	return 0;

@@ -61,22 +61,7 @@ unload_outcome force_quiescent_states(const unload_context &ctx, force_until unt
 		rounds++;
 		if (!gp_ns && flavor.gp_elapsed(cookie))
 			gp_ns = ru_now_ns() - start;
-		if (!kicked) {
-			// Short against a jiffy, long enough for the grace-period kthread to
-			// act on one scan request before the next.
-			ru_sleep_us(interval_us, interval_us + interval_us / 2);
-			continue;
-		}
-		// A kicked round needs no tick, so nothing is gained by idling until the
-		// next one, and a timer's wake-up made each round last far longer than
-		// the interval (docs/bench/2026-11-30-kick-pacing.md). A context switch is
-		// this CPU's quiescent state, which the next round's rcu_core() reports,
-		// and hands the CPU to the grace-period kthread or ksoftirqd if they wait
-		// for it; then spin out the interval, ending at once when the wait is over.
-		ru_yield();
-		const ru_u64 next_round = ru_now_ns() + interval_us * 1000ULL;
-		while (!finished() && ru_now_ns() < next_round)
-			ru_cpu_relax();
+		pause_after_round(kicked, interval_us, finished);
 	}
 	if (barrier)
 		ru_background_finish(barrier);

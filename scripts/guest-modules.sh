@@ -9,7 +9,8 @@
 # with modules.builtin and a modules.dep made by depmod over that subset. A MODULE the kernel has
 # built in or lacks is left out with a message. The tree's own modules.dep is made first if it has
 # none (depmod, from the Debian package kmod). Also OUT-DIR/unknown-symbol/nf_conntrack.ko, a copy
-# that no longer names its dependencies (below). Prints OUT-DIR; remade only when missing.
+# that no longer names its dependencies (below). Prints OUT-DIR; remade only when missing or made
+# for another kernel release.
 set -euo pipefail
 # shellcheck source=common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -25,13 +26,15 @@ tree=$kdir/root/lib/modules/$release
 if [[ ! -d $tree/kernel ]]; then
     log "kernel $release has no module tree at $tree: the guest carries none of its modules"
     mkdir -p "$out"
-    echo "${wanted[*]}" >"$out/.modules"
+    echo "$release ${wanted[*]}" >"$out/.modules"
     echo "$out"
     exit 0
 fi
 need_cmd depmod kmod
 stamp=$out/.modules
-recipe="v3 ${wanted[*]}" # v2: softdeps; v3: unknown-symbol/
+# The release too: Debian's archive moves a kernel line to a new ABI (6.1.0-56 to -57), and a tree
+# made for the old one would carry no module the new kernel can load.
+recipe="v3 $release ${wanted[*]}" # v2: softdeps; v3: unknown-symbol/
 if [[ -f $stamp && $(<"$stamp") == "$recipe" ]]; then
     echo "$out"
     exit 0

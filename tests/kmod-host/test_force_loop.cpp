@@ -158,30 +158,42 @@ TEST_CASE("kicks are counted only where the round kicks", "[force][kick]")
 TEST_CASE("a kicked round is paced by a yield and a spin that ends with the wait, others sleep",
 	  "[force][kick]")
 {
-	const ru_strategy_index strategy = GENERATE(RU_STRATEGY_kick, RU_STRATEGY_force_qs_own);
-	CAPTURE(host::strategy_name(strategy));
+	struct pacing {
+		ru_strategy_index strategy;
+		unsigned interval_us;
+		bool spins;
+	};
+	const pacing p = GENERATE(pacing{RU_STRATEGY_kick, 100, true},
+				  pacing{RU_STRATEGY_kick, 1000, true}, // longest_spin_us
+				  pacing{RU_STRATEGY_kick, 1001, false},
+				  pacing{RU_STRATEGY_force_qs_own, 100, false});
+	CAPTURE(host::strategy_name(p.strategy), p.interval_us);
 	fake::world &world = host::boot(fake::kernel::preempt());
 	fake::flavor_sim &rcu = world.flavor(RU_FLAVOR_vanilla);
 	rcu.gp_at_expedite = fake::never;
 	rcu.gp_at_kick = fake::never;
-	rcu.natural_gp_ns = 1257 * us; // out of step with the 100 us rounds
-	host::module module(host::params_for(strategy));
+	rcu.natural_gp_ns = 12573 * us + 7; // out of step with the rounds
+	ru_params params = host::params_for(p.strategy);
+	params.force_interval_us = p.interval_us;
+	host::module module(params);
 	REQUIRE(module.err() == 0);
 	const unsigned sleeps_before = world.sleeps;
 	const fake::exit_record &exit = module.unload();
 
 	REQUIRE(exit.invoked == 1000);
 	REQUIRE(exit.rounds > 1);
-	if (strategy == RU_STRATEGY_kick) {
+	const ru_u64 interval_ns = p.interval_us * us;
+	CAPTURE(exit.rounds, exit.wait_ns);
+	if (p.spins) {
 		CHECK(world.yields == exit.rounds);
 		CHECK(world.sleeps == sleeps_before);
 		// The grace period ended inside a spin, and the wait with it.
-		CHECK(exit.wait_ns > (exit.rounds - 1) * 100 * us);
-		CHECK(exit.wait_ns < exit.rounds * 100 * us);
+		CHECK(exit.wait_ns > (exit.rounds - 1) * interval_ns);
+		CHECK(exit.wait_ns < exit.rounds * interval_ns);
 	} else {
 		CHECK(world.yields == 0);
 		CHECK(world.sleeps - sleeps_before == exit.rounds);
-		CHECK(exit.wait_ns == exit.rounds * 100 * us);
+		CHECK(exit.wait_ns == exit.rounds * interval_ns);
 	}
 }
 
