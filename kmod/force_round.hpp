@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-// One expediting round, the force_steps ingredients in order, and the pause after it; shared by the unload
-// strategies (strategy_force_qs.cpp) and the resident expediter (expediter.cpp).
+// One expediting round, the force_steps ingredients in order, and the pause after it;
+// shared by the unload strategies (strategy_force_qs.cpp) and the resident expediter
+// (expediter.cpp).
 #pragma once
 #include "flavor.hpp"
 

@@ -1,6 +1,8 @@
 // The force rounds (force_quiescent_states): they stop as soon as the callbacks have run (or the
 // barrier in its worker has returned), time out after 10 s of fake time with the barrier as the
-// fallback, count kicks only where they kick, and run the steps force_steps asks for.
+// fallback, count kicks only where they kick, pause after a kicked round by a spin rather than a
+// sleep, and run the steps force_steps asks for.
+#include "force_round.hpp"
 #include "module.hpp"
 
 namespace {
@@ -164,8 +166,8 @@ TEST_CASE("a kicked round is paced by a yield and a spin that ends with the wait
 		bool spins;
 	};
 	const pacing p = GENERATE(pacing{RU_STRATEGY_kick, 100, true},
-				  pacing{RU_STRATEGY_kick, 1000, true}, // longest_spin_us
-				  pacing{RU_STRATEGY_kick, 1001, false},
+				  pacing{RU_STRATEGY_kick, longest_spin_us, true},
+				  pacing{RU_STRATEGY_kick, longest_spin_us + 1, false},
 				  pacing{RU_STRATEGY_force_qs_own, 100, false});
 	CAPTURE(host::strategy_name(p.strategy), p.interval_us);
 	fake::world &world = host::boot(fake::kernel::preempt());
