@@ -18,9 +18,13 @@ namespace rcu_unload {
 
 namespace {
 
+}  // namespace
+
 std::string errno_words(int rc) { return fmt::format("{} ({})", std::strerror(-rc), rc); }
 
-}  // namespace
+std::string unexplained_load_failure(const std::string& module, int rc) {
+  return fmt::format("loading {} failed: {}", module, errno_words(rc));
+}
 
 std::string ModuleBackend::explain_insert_failure(int rc, const std::vector<std::string>& log_lines) {
   return explain_load_failure(name(), rc, log_lines);
@@ -124,7 +128,7 @@ std::string explain_load_failure(const std::string& module, int rc, const std::v
       return fmt::format("loading {} failed: {}: not a module this kernel can load (built for another kernel?)", module,
                          errno_words(rc));
     case EPERM: return fmt::format("loading {} failed: {}: needs root (and modules not locked down)", module, errno_words(rc));
-    default: return fmt::format("loading {} failed: {}", module, errno_words(rc));
+    default: return unexplained_load_failure(module, rc);
   }
 }
 

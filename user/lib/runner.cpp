@@ -39,8 +39,6 @@ bool read_into(const std::function<std::optional<std::uint64_t>()>& source, std:
   return v.has_value();
 }
 
-std::string errno_text(int rc) { return fmt::format("{} ({})", std::strerror(-rc), rc); }
-
 std::string join(std::string first, const std::vector<std::string>& more) {
   for (const auto& m : more) first += (first.empty() ? "" : "; ") + m;
   return first;
@@ -93,7 +91,7 @@ class Session {
     auto init = load(options, tag, where, unused);
     if (!init) return std::nullopt;
     if (int rc = removed(env_.module.remove()); rc < 0) {
-      fail(where(fmt::format("unloading failed: {}; the module may still be loaded", errno_text(rc))));
+      fail(where(fmt::format("unloading failed: {}; the module may still be loaded", errno_words(rc))));
       return std::nullopt;
     }
     auto exit = exit_record(tag, where);
@@ -289,9 +287,9 @@ class Session {
       auto lines = env_.records.take_diagnostics();
       // The explanation when it says more than the errno (a missing symbol, already loaded, ...).
       auto why = env_.module.explain_insert_failure(rc, lines);
-      auto message = where(why != fmt::format("loading {} failed: {}", env_.module.name(), errno_text(rc))
+      auto message = where(why != unexplained_load_failure(env_.module.name(), rc)
                                ? (options.empty() ? why : fmt::format("{} (options '{}')", why, options))
-                               : fmt::format("loading with '{}' failed: {}", options, errno_text(rc)));
+                               : fmt::format("loading with '{}' failed: {}", options, errno_words(rc)));
       for (const auto& line : lines) message += "\n  module log: " + line;
       results_.errors.push_back(std::move(message));
       return false;

@@ -63,8 +63,13 @@ Result<ModuleFile> resolve_module(const std::string& spec, ModuleIndex& index);
 // Loads each dependency of `module` through the index's probe (and theirs), left loaded afterwards.
 std::optional<std::string> load_dependencies(const ModuleFile& module, ModuleIndex& index);
 
+// A negative errno in words: "No such file or directory (-2)".
+std::string errno_words(int rc);
+
 // Why a load failed, in words: a missing dependency names the unknown symbol from the kernel log.
 std::string explain_load_failure(const std::string& module, int rc, const std::vector<std::string>& log_lines);
+// What explain_load_failure() says when it knows nothing beyond the errno.
+std::string unexplained_load_failure(const std::string& module, int rc);
 
 // A module's state as /sys/module/NAME shows it.
 struct ModuleState {
