@@ -2,6 +2,7 @@
 # trace-unload.sh --kernel NAME --out DIR [--append "CMDLINE"] [--cycles N] [--strategy S]
 #                 [--callbacks N] [--settle SEC] [--from load|unload] [--no-callback-trace]
 #                 [--no-module-probes] [--smp N] [--timeout S] [--events "SYS:EVENT ..."]
+#                 [--set /sys/FILE=VALUE]... [--module NAME] [--expedite]
 # Where does the time of one unload go? Boots Debian's kernel NAME (deb-* only) in QEMU like
 # guest-run.sh (same module, same base initramfs) and runs N cycles (default 5) of: clear the
 # ftrace buffer, tracing on, insmod /rcu_unload.ko callbacks=N strategy=S tag=CYCLE (defaults
@@ -15,14 +16,20 @@
 # tens of ms, but not the exit function). Leaves DIR/console.log, DIR/job.sh, DIR/trace.txt (the
 # module's records as "# record") and DIR/summary.txt (trace-unload-summary.py beside it: stages
 # in ms from the delete_module entry), and prints the summary. --events adds tracepoints (e.g.
-# "timer:hrtimer_start timer:hrtimer_expire_entry") to the raw trace. Exit status: qemu-run.sh's, else 1.
+# "timer:hrtimer_start timer:hrtimer_expire_entry") to the raw trace. --set writes VALUE to a sysfs
+# file in the guest before the first cycle (e.g. the knobs of a "+knobs" spec, which the harness
+# lists in user/include/rcu_unload/knobs.hpp) and notes it in the trace. --module NAME traces the
+# kernel's own module NAME instead (modprobe NAME from the guest's module tree, with its
+# dependencies; rmmod NAME; no module probes, records or parameters). --expedite loads
+# /rcu_unload_expediter.ko first and switches it on just before each rmmod and off after it, as the
+# harness does for a "+expedite" spec. Exit status: qemu-run.sh's, else 1.
 # shellcheck source=../common.sh
 set -euo pipefail
 source "$(dirname "$0")/../common.sh"
 top=$(cd "$RCU_UNLOAD_SCRIPTS/.." && pwd)
 
 name='' out='' append='' cycles=5 strategy=barrier callbacks=1000 settle=0 from=load
-cbtrace=1 mprobe=1 smp=2 timeout=900 events='' harness=$top/build/user/rcu-unload
+cbtrace=1 mprobe=1 smp=2 timeout=900 events='' sets='' module='' expedite=0 harness=$top/build/user/rcu-unload
 while (($#)); do
     case $1 in
         --kernel) name=${2:?--kernel needs a value}; shift 2 ;;
@@ -38,6 +45,11 @@ while (($#)); do
         --smp) smp=${2:?--smp needs a value}; shift 2 ;;
         --timeout) timeout=${2:?--timeout needs a value}; shift 2 ;;
         --events) events=${2:?--events needs a value}; shift 2 ;;
+        --module) module=${2:?--module needs a value}; shift 2 ;;
+        --expedite) expedite=1; shift ;;
+        --set)
+            [[ ${2:-} =~ ^/sys/[A-Za-z0-9_./-]+=[A-Za-z0-9_.-]+$ ]] || die "--set takes /sys/FILE=VALUE, not '${2:-}'"
+            sets+="$2 "; shift 2 ;;
         -h | --help) usage ;;
         *) log "unknown argument '$1'"; usage ;;
     esac
@@ -49,6 +61,7 @@ done
 [[ $settle =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "--settle takes seconds (e.g. 0.01), not '$settle'"
 [[ $events =~ ^[a-z0-9_:\ ]*$ ]] || die "--events takes SYSTEM:EVENT names, not '$events'"
 [[ $from == unload || $from == load ]] || die "--from takes unload or load, not '$from'"
+[[ $module =~ ^[A-Za-z0-9_-]*$ ]] || die "--module takes a module name, not '$module'"
 need_file "$harness" "harness (build it with 'make user'; the base initramfs needs it)"
 need_cmd python3 python3
 summarizer=$RCU_UNLOAD_SCRIPTS/investigate/trace-unload-summary.py
@@ -77,7 +90,7 @@ p:ru_core_exit:ru_core_exit r:ru_core_exit_ret:ru_core_exit p:ru_rcu_barrier:ru_
 r:ru_rcu_barrier_ret:ru_rcu_barrier p:ru_rcu_start_gp:ru_rcu_start_gp
 p:ru_background_finish:ru_background_finish'
 ((cbtrace)) && mprobes+=' p:module_cb:_ZN12callback_set6invokeEP11ru_rcu_head'
-((mprobe)) || mprobes=''
+((mprobe)) && [[ -z $module ]] || mprobes=''
 
 job=$out/job.sh
 {
@@ -87,6 +100,7 @@ job=$out/job.sh
     echo "kfuncs='$(tr '\n' ' ' <<<"$kfuncs")'"
     echo "mprobes='$(tr '\n' ' ' <<<"$mprobes")'"
     echo "events='$events'"
+    echo "sets='$sets' module='$module' expedite=$expedite"
     cat <<'EOF'
 T=/sys/kernel/tracing
 all=/tmp/trace-all.txt
@@ -143,6 +157,14 @@ for e in $events; do
     echo 1 > "$T/events/${e%%:*}/${e#*:}/enable" || fail "cannot enable event $e"
 done
 echo function > $T/current_tracer || fail "function tracer refused"
+active=/sys/module/rcu_unload_expediter/parameters/active
+if [ $expedite = 1 ]; then
+    insmod /rcu_unload_expediter.ko || fail "cannot load the expediter"
+fi
+for s in $sets; do
+    echo "${s#*=}" > "${s%%=*}" || fail "cannot write ${s#*=} to ${s%%=*}"
+    echo "# trace-unload: set ${s%%=*}=$(cat "${s%%=*}")" >> $all
+done
 
 i=1
 while [ $i -le $cycles ]; do
@@ -151,7 +173,11 @@ while [ $i -le $cycles ]; do
         echo 1 > $T/tracing_on
         echo "rcu-unload-trace: cycle=$i insmod" > $T/trace_marker
     fi
-    insmod /rcu_unload.ko callbacks=$callbacks strategy=$strategy tag=$i || fail "cycle $i: insmod failed"
+    if [ -n "$module" ]; then
+        modprobe "$module" || fail "cycle $i: modprobe $module failed"
+    else
+        insmod /rcu_unload.ko callbacks=$callbacks strategy=$strategy tag=$i || fail "cycle $i: insmod failed"
+    fi
     [ $from = unload ] || echo "rcu-unload-trace: cycle=$i insmod-done" > $T/trace_marker
     [ "$settle" = 0 ] || sleep $settle
     if [ $from = unload ]; then
@@ -159,7 +185,9 @@ while [ $i -le $cycles ]; do
         echo 1 > $T/tracing_on
     fi
     echo "rcu-unload-trace: cycle=$i rmmod" > $T/trace_marker
-    rmmod rcu_unload || fail "cycle $i: rmmod failed"
+    [ $expedite = 0 ] || echo 1 > $active
+    rmmod "${module:-rcu_unload}" || fail "cycle $i: rmmod failed"
+    [ $expedite = 0 ] || echo 0 > $active
     echo "rcu-unload-trace: cycle=$i rmmod-done" > $T/trace_marker
     echo 0 > $T/tracing_on
     {
@@ -175,6 +203,7 @@ while [ $i -le $cycles ]; do
     sleep 0.2
 done
 echo 0 > $T/events/enable
+[ $expedite = 0 ] || { cat /sys/module/rcu_unload_expediter/parameters/stats; rmmod rcu_unload_expediter; }
 echo nop > $T/current_tracer
 dump
 EOF
