@@ -158,8 +158,7 @@ int run_command(const RunOptions& o) {
     expediter = std::move(*loaded);
     env.expediter = &expediter->control();
   }
-  std::unique_ptr<UnloadTrace> trace;
-  if ((*loader)->name() != kOurModule) trace = UnloadTrace::open((*loader)->name(), trace_files());
+  std::unique_ptr<UnloadTrace> trace = UnloadTrace::open((*loader)->name(), trace_files());
   if (trace) env.unload_phases = [&](std::uint64_t start, std::uint64_t end) { return trace->phases(start, end); };
   env.remover_stack = [](long tid) { return thread_report(tid); };
   // --- end module lifecycle ---

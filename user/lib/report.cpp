@@ -68,8 +68,8 @@ void append_table(std::string& out, const Results& r, Metric m, TableStyle style
   out += render_table(t, style);
 }
 
-// The harness's own measurements of the cycles (Cycle::measured: the load, a foreign module's
-// unload phases, the expediter's counters), p50 per row, in the order first seen.
+// The harness's own measurements of the cycles (Cycle::measured: the load, the unload's
+// phases, the expediter's counters), p50 per row, in the order first seen.
 void append_measured_table(std::string& out, const Results& r, TableStyle style) {
   std::vector<std::string> keys;
   for (const auto& c : r.cycles)

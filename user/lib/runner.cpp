@@ -124,6 +124,7 @@ class Session {
 
     Removal removal;
     if (!timed_removal(spec, where, c, removal)) return false;
+    add_unload_phases(removal, c);
     const bool late = !removal.late_report.empty();
 
     auto exit = exit_record(tag, where);
@@ -159,11 +160,7 @@ class Session {
     if (!insert(options, where, c)) return false;
     Removal removal;
     if (!timed_removal(spec, where, c, removal)) return false;
-    if (env_.unload_phases)
-      if (auto phases = env_.unload_phases(removal.start, removal.end)) {
-        c.measured.emplace_back("unload_exit_ns", phases->first);
-        c.measured.emplace_back("unload_free_ns", phases->second);
-      }
+    add_unload_phases(removal, c);
     c.cycle = i;
     c.tag = tag;
     c.strategy = spec.text();
@@ -182,6 +179,15 @@ class Session {
     std::uint64_t start = 0, end = 0;
     std::string late_report;  // set when the removal outlasted the unload timeout
   };
+
+  // Where tracefs is there: the removal split at module:module_free.
+  void add_unload_phases(const Removal& removal, Cycle& c) const {
+    if (!env_.unload_phases) return;
+    if (auto phases = env_.unload_phases(removal.start, removal.end)) {
+      c.measured.emplace_back("unload_exit_ns", phases->first);
+      c.measured.emplace_back("unload_free_ns", phases->second);
+    }
+  }
 
   // delete_module in a thread of its own, so a removal that outlasts config_.unload_timeout is
   // reported while it still runs (module state, the remover's kernel stack, hung-task lines).

@@ -1,5 +1,5 @@
 #pragma once
-// The phases of a foreign module's delete_module from tracefs: entry -> module:module_free (the exit
+// The phases of a module's delete_module from tracefs: entry -> module:module_free (the exit
 // function and the notifiers) -> the syscall's return (free_module()'s grace period and the rest).
 #include <cstdint>
 #include <memory>
