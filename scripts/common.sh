@@ -8,6 +8,10 @@ RCU_UNLOAD_CACHE=${RCU_UNLOAD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rcu-unload}
 # Fixed timestamp for every file put into an archive, so archives are reproducible.
 RCU_UNLOAD_EPOCH=${SOURCE_DATE_EPOCH:-0}
 export RCU_UNLOAD_CACHE RCU_UNLOAD_SCRIPTS
+# The resident expediter's module name, from the contract (RU_EXPEDITER_MODULE).
+RCU_UNLOAD_EXPEDITER=$(sed -n 's/^#define RU_EXPEDITER_MODULE "\([a-z_]*\)"$/\1/p' \
+    "$RCU_UNLOAD_SCRIPTS/../include/uapi/rcu_unload.h")
+[[ -n $RCU_UNLOAD_EXPEDITER ]] || { echo "RU_EXPEDITER_MODULE not found in include/uapi/rcu_unload.h" >&2; exit 1; }
 
 _rcu_prog=$(basename "$0")
 

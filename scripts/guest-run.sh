@@ -10,7 +10,7 @@
 # host's stdout at the end. Exit status as qemu-run.sh's.
 # --module: time another module instead of /rcu_unload.ko, e.g. `--module fuse` (a name from the
 # guest's /lib/modules/<release>, guest-modules.sh's list) or a path inside the guest; after the
-# run the job fails (status 4) if that module or rcu_unload_expediter is still loaded.
+# run the job fails (status 4) if that module or the resident expediter is still loaded.
 # --job FILE: boot with this job script instead (RCU-UNLOAD-RUN-ARGS are then ignored).
 # --cycles-per N: the same as `--cycles N` among RCU-UNLOAD-RUN-ARGS: N cycles per strategy spec x
 # callbacks value (the harness expands `all` and computes the total itself).
@@ -71,7 +71,7 @@ job=$out/job.sh
         m=${m//-/_}
         cat <<JOB
 rc=\$?
-left=\$(sed -n 's/^\($m\|rcu_unload_expediter\) .*/\1/p' /proc/modules | tr '\n' ' ')
+left=\$(sed -n 's/^\($m\|$RCU_UNLOAD_EXPEDITER\) .*/\1/p' /proc/modules | tr '\n' ' ')
 [ -z "\$left" ] || { echo "rcu-unload job: left loaded: \$left"; [ \$rc -ne 0 ] || rc=4; }
 exit \$rc
 JOB

@@ -22,6 +22,6 @@ mkdir -p "$(dirname "$base")"
 if [[ ! -f $base || $harness -nt $base || $ko -nt $base || $RCU_UNLOAD_SCRIPTS/guest-init -nt $base ||
     ! -f $mods/.modules || $mods/.modules -nt $base ]]; then
     "$RCU_UNLOAD_SCRIPTS/mkinitramfs.sh" --out "$base" --harness "$harness" --module "$ko" \
-        --extra "${ko%/*}/rcu_unload_expediter.ko=/rcu_unload_expediter.ko" --tree "$mods"
+        --extra "${ko%/*}/$RCU_UNLOAD_EXPEDITER.ko=/$RCU_UNLOAD_EXPEDITER.ko" --tree "$mods"
 fi
 printf '%s\n%s\n' "$kdir" "$base"

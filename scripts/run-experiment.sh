@@ -112,8 +112,9 @@ if [[ $check == sigkill:expediter ]]; then
     cat >"$out/sigkill-job.sh" <<JOB
 #!/bin/sh
 m=$module
-a=/sys/module/rcu_unload_expediter/parameters/active
-s=/sys/module/rcu_unload_expediter/parameters/stats
+e=$RCU_UNLOAD_EXPEDITER
+a=/sys/module/\$e/parameters/active
+s=/sys/module/\$e/parameters/stats
 t=/sys/kernel/tracing
 [ -e \$t/trace ] || mount -t tracefs tracefs \$t
 tracefs_settings() { echo \$(cat \$t/trace_clock \$t/options/record-cmd \$t/options/record-tgid \$t/events/module/module_free/enable); }
@@ -135,7 +136,7 @@ while :; do
     on=\$(cat \$a)
     echo "rcu-unload job: try \$try: harness SIGKILLed, expediter active=\$on"
     [ "\$on" = 1 ] && break
-    rmmod rcu_unload_expediter; rmmod \$m 2>/dev/null
+    rmmod \$e; rmmod \$m 2>/dev/null
 done
 sleep 6
 on=\$(cat \$a)
@@ -143,11 +144,11 @@ stats=\$(cat \$s)
 echo "rcu-unload job: 6 s later: active=\$on stats: \$stats"
 [ "\$on" = 0 ] || { echo "rcu-unload job: FAIL the expediter is still on"; exit 6; }
 case " \$stats " in *" timed_out=0 "*) echo "rcu-unload job: FAIL it did not time out"; exit 6 ;; esac
-rmmod rcu_unload_expediter || { echo "rcu-unload job: FAIL cannot unload the expediter"; exit 7; }
+rmmod \$e || { echo "rcu-unload job: FAIL cannot unload the expediter"; exit 7; }
 rmmod \$m 2>/dev/null
 echo "rcu-unload job: the expediter switched itself off and unloaded; a new harness:"
 /bin/rcu-unload run --module \$m --strategy plain --strategy plain+expedite --cycles 4 --json /results.json || exit \$?
-left=\$(sed -n 's/^\($module\|rcu_unload_expediter\) .*/\\1/p' /proc/modules | tr '\\n' ' ')
+left=\$(sed -n 's/^\($module\|$RCU_UNLOAD_EXPEDITER\) .*/\\1/p' /proc/modules | tr '\\n' ' ')
 [ -z "\$left" ] || { echo "rcu-unload job: left loaded: \$left"; exit 4; }
 after=\$(tracefs_settings)
 [ "\$after" = "\$before" ] || { echo "rcu-unload job: FAIL tracefs settings \$after, before the killed harness \$before"; exit 8; }

@@ -84,8 +84,8 @@ mkdir -p "$out/jobs"
 # qemu-run.sh writes to DIR/outcome.txt: plain `key value` lines, then `--- ` sections.
 write_job() { # write_job CASE COUNT FILE
     {
-        printf '#!/bin/sh\n# faults.sh case %s, generated %s\nCASE=%s COUNT=%s SEED=%s\n' \
-            "$1" "$(date -u +%FT%TZ)" "$1" "$2" "$seed"
+        printf '#!/bin/sh\n# faults.sh case %s, generated %s\nCASE=%s COUNT=%s SEED=%s EXPEDITER=%s\n' \
+            "$1" "$(date -u +%FT%TZ)" "$1" "$2" "$seed" "$RCU_UNLOAD_EXPEDITER"
         cat <<'JOB'
 P="rcu-unload faults: $CASE"
 RANDOM=$SEED
@@ -195,7 +195,7 @@ finish() {
 }
 
 R=/sys/module/rcutree/parameters
-A=/sys/module/rcu_unload_expediter/parameters
+A=/sys/module/$EXPEDITER/parameters
 KNOBS="/sys/kernel/rcu_expedited $R/jiffies_till_first_fqs $R/jiffies_till_next_fqs $R/rcu_normal_wake_from_gp"
 kv() { for f in $KNOBS; do [ ! -e "$f" ] || printf '%s=%s ' "${f##*/}" "$(cat "$f")"; done; }
 
@@ -251,7 +251,7 @@ case_kill_random() {
         # A run with +expedite unloads a leftover expediter at start and its own at the end; one
         # without leaves a leftover alone.
         exp_after=no
-        case $specs in *expedite*) ;; *) ! loaded rcu_unload_expediter || exp_after=yes ;; esac
+        case $specs in *expedite*) ;; *) ! loaded $EXPEDITER || exp_after=yes ;; esac
         # shellcheck disable=SC2086
         rcu-unload run --module /rcu_unload.ko $specs $cbs --cycles 100000 --json $j >/tmp/kr/$i.log 2>&1 &
         pid=$!
@@ -287,13 +287,13 @@ case_kill_random() {
             [ "$now" = "$orig" ] || fail "knobs after the SIG$sig stop: $now"
             [ ! -e /run/rcu-unload/knobs.state ] || fail "knobs.state left by the SIG$sig stop"
             ! loaded rcu_unload || fail "rcu_unload loaded after the SIG$sig stop"
-            if loaded rcu_unload_expediter; then
+            if loaded $EXPEDITER; then
                 [ $exp_after = yes ] || fail "the expediter loaded after the SIG$sig stop"
             fi
             [ ! -f $j ] || jcheck $j
         else
             # The expediter a dead harness left on switches itself off after max_on_ms.
-            if loaded rcu_unload_expediter && [ "$(cat $A/active 2>/dev/null)" = 1 ]; then
+            if loaded $EXPEDITER && [ "$(cat $A/active 2>/dev/null)" = 1 ]; then
                 n_exp_on=$((n_exp_on + 1))
                 max=$(cat $A/max_on_ms)
                 while [ "$(cat $A/active 2>/dev/null)" = 1 ] && [ $(($(now_ms) - t0)) -le $((max + 2000)) ]; do
@@ -333,7 +333,7 @@ case_kill_random() {
             elif [ $rrc -ne 0 ]; then
                 fail "the next harness start failed (exit $rrc): $(oneline /tmp/kr/$i.next.log)"
             fi
-            if loaded rcu_unload_expediter; then
+            if loaded $EXPEDITER; then
                 n_exp_left=$((n_exp_left + 1))
                 note "expediter still loaded after a start without +expedite"
             fi
@@ -354,7 +354,7 @@ case_kill_random() {
     rcu-unload run --module /rcu_unload.ko --strategy barrier+expedite --callbacks 0 --cycles 1 -q >/tmp/kr/final.log 2>&1 ||
         end_fail "the final run failed: $(oneline /tmp/kr/final.log)"
     now=$(kv)
-    left=$(sed -n 's/^\(rcu_unload\|rcu_unload_expediter\) .*/\1/p' /proc/modules | tr '\n' ' ')
+    left=$(sed -n "s/^\\(rcu_unload\\|$EXPEDITER\\) .*/\\1/p" /proc/modules | tr '\n' ' ')
     [ "$now" = "$orig" ] || end_fail "knobs at the end: $now (originals $orig)"
     [ -z "$left" ] || end_fail "loaded at the end: $left"
     summary "at the end (after a barrier+expedite run): knobs $now; loaded: ${left:-nothing}"

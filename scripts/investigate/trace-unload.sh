@@ -21,7 +21,7 @@
 # lists in user/include/rcu_unload/knobs.hpp) and notes it in the trace. --module NAME traces the
 # kernel's own module NAME instead (modprobe NAME from the guest's module tree, with its
 # dependencies; rmmod NAME; no module probes, records or parameters). --expedite loads
-# /rcu_unload_expediter.ko first and switches it on just before each rmmod and off after it, as the
+# the resident expediter first and switches it on just before each rmmod and off after it, as the
 # harness does for a "+expedite" spec. Exit status: qemu-run.sh's, else 1.
 # shellcheck source=../common.sh
 set -euo pipefail
@@ -100,7 +100,7 @@ job=$out/job.sh
     echo "kfuncs='$(tr '\n' ' ' <<<"$kfuncs")'"
     echo "mprobes='$(tr '\n' ' ' <<<"$mprobes")'"
     echo "events='$events'"
-    echo "sets='$sets' module='$module' expedite=$expedite"
+    echo "sets='$sets' module='$module' expedite=$expedite expediter=$RCU_UNLOAD_EXPEDITER"
     cat <<'EOF'
 T=/sys/kernel/tracing
 all=/tmp/trace-all.txt
@@ -157,9 +157,9 @@ for e in $events; do
     echo 1 > "$T/events/${e%%:*}/${e#*:}/enable" || fail "cannot enable event $e"
 done
 echo function > $T/current_tracer || fail "function tracer refused"
-active=/sys/module/rcu_unload_expediter/parameters/active
+active=/sys/module/$expediter/parameters/active
 if [ $expedite = 1 ]; then
-    insmod /rcu_unload_expediter.ko || fail "cannot load the expediter"
+    insmod /$expediter.ko || fail "cannot load the expediter"
 fi
 for s in $sets; do
     echo "${s#*=}" > "${s%%=*}" || fail "cannot write ${s#*=} to ${s%%=*}"
@@ -203,7 +203,7 @@ while [ $i -le $cycles ]; do
     sleep 0.2
 done
 echo 0 > $T/events/enable
-[ $expedite = 0 ] || { cat /sys/module/rcu_unload_expediter/parameters/stats; rmmod rcu_unload_expediter; }
+[ $expedite = 0 ] || { cat /sys/module/$expediter/parameters/stats; rmmod $expediter; }
 echo nop > $T/current_tracer
 dump
 EOF

@@ -7,6 +7,7 @@
 
 #include <ctime>
 
+#include "rcu_unload/expediter.hpp"
 #include "rcu_unload/knobs.hpp"
 #include "rcu_unload/system_info.hpp"
 #include "rcu_unload/text.hpp"
@@ -141,7 +142,7 @@ Facts read_environment(const std::string& root) {
   add("dmi_sys_vendor", first_line(root + "/sys/class/dmi/id/sys_vendor"));
   add("dmi_product_name", first_line(root + "/sys/class/dmi/id/product_name"));
   add("dmi_bios_version", first_line(root + "/sys/class/dmi/id/bios_version"));
-  add("expediter_loaded", first_line(root + "/sys/module/rcu_unload_expediter/initstate"));
+  add("expediter_loaded", first_line(root + "/sys/module/" + std::string(kExpediterModule) + "/initstate"));
   return f;
 }
 

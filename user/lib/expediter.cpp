@@ -75,10 +75,11 @@ Result<ExpediterStats> SysfsExpediter::stats() {
 }
 
 std::string default_expediter_path(const std::string& module_path) {
-  const auto beside = std::filesystem::path(module_path).parent_path() / "rcu_unload_expediter.ko";
+  const std::string file = std::string(kExpediterModule) + ".ko";
+  const auto beside = std::filesystem::path(module_path).parent_path() / file;
   std::error_code ec;
   if (module_path.find('/') != std::string::npos && std::filesystem::is_regular_file(beside, ec)) return beside.string();
-  return "/rcu_unload_expediter.ko";
+  return "/" + file;
 }
 
 Result<std::unique_ptr<ResidentExpediter>> ResidentExpediter::load(const std::string& path,
